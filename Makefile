@@ -1,0 +1,62 @@
+# The two everyday commands, `make synth` and `make test`, install whatever is missing first:
+# a fresh machine needs only python3, pip, node and npm.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# pipenv itself is the one tool not pinned in Pipfile.lock; it lives in .tools/, not on the system.
+PIPENV_VERSION := 2026.10.3
+TOOLS := $(CURDIR)/.tools
+PIPENV := $(TOOLS)/bin/pipenv
+
+export PATH := $(TOOLS)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_NOSPIN := 1
+export PIPENV_DONT_LOAD_ENV := 1
+# cdktf: no spinner, no telemetry, no version check against the network.
+export CI ?= true
+export CHECKPOINT_DISABLE := 1
+export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# A TF_CLI_CONFIG_FILE that points nowhere makes every terraform call warn; ignore it then.
+ifneq ($(TF_CLI_CONFIG_FILE),)
+ifeq ($(wildcard $(TF_CLI_CONFIG_FILE)),)
+unexport TF_CLI_CONFIG_FILE
+endif
+endif
+
+.PHONY: help setup synth test lint clean
+
+help:
+	@echo "make synth   install what is missing, synthesize platform.yaml into cdktf.out/"
+	@echo "make test    install what is missing, run the whole test suite"
+	@echo "make lint    ruff and mypy"
+	@echo "make clean   remove cdktf.out/ and the local environments"
+
+$(PIPENV):
+	@python3 -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check pipenv==$(PIPENV_VERSION)
+
+.venv/.synced: Pipfile.lock | $(PIPENV)
+	@$(PIPENV) sync --dev
+	@touch $@
+
+node_modules/.synced: package-lock.json
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: .venv/.synced node_modules/.synced
+
+synth: setup
+	@$(PIPENV) run synth
+
+test: setup
+	@$(PIPENV) run test
+
+lint: setup
+	@$(PIPENV) run lint
+	@$(PIPENV) run typecheck
+
+clean:
+	rm -rf cdktf.out .venv .tools node_modules

@@ -1,0 +1,33 @@
+"""What a team's backing service (database, cache, …) offers the team's app.
+
+A new kind of service is one construct that returns a `BackingService` plus one catalog
+field: the team construct wires app environment, network policy, team info and outputs
+from this description alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BackingService:
+    role: str
+    """What the service is to the team (`database`, `cache`): names outputs and team info."""
+    host: str
+    """In-cluster DNS name the app connects to."""
+    port: int
+    secret_name: str
+    """Kubernetes Secret holding the credentials (never the credentials themselves)."""
+    env: Mapping[str, str]
+    """Environment variable of the app -> key in `secret_name`."""
+    pod_selector: Mapping[str, str]
+    """Labels of the service's pods, for network policy."""
+    operator_namespace: str | None = None
+    """Namespace of an operator that must reach the service's pods (CNPG status port)."""
+    operator_ports: tuple[int, ...] = ()
+    needs_kubernetes_api: bool = False
+    """Its pods talk to the Kubernetes API (CNPG's instance manager does)."""
+    peers_connect: bool = False
+    """Its pods connect to each other on `port` (replication)."""

@@ -1,0 +1,439 @@
+"""The team catalog: the typed, validated model of `platform.yaml`.
+
+The catalog is data. It is validated once, here, at the boundary; everything downstream
+receives these frozen models and never sees raw YAML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from enum import StrEnum
+from typing import Annotated, Final, Literal, Self, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
+
+from constructs_lib import versions
+from constructs_lib.resources import (
+    APP_RESOURCES,
+    VCLUSTER_RESOURCES,
+    Quota,
+    Resources,
+)
+
+#: Stacks the platform itself owns; a team may not take one of these names.
+PLATFORM_STACK_NAMES: Final = frozenset({"kind-cluster", "vcluster"})
+
+#: Names that would collide with Kubernetes' own namespaces once prefixed or suffixed.
+RESERVED_TEAM_NAMES: Final = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+
+#: Longest team name. The longest derived name is `<team>-apps` (namespace, 63 max) and the
+#: vcluster release `vc-<team>` whose Helm-generated names add up to 22 characters; 40 keeps
+#: every derived name a valid DNS-1123 label with room to spare.
+MAX_TEAM_NAME_LENGTH: Final = 40
+
+NODE_PORT_RANGE: Final = range(30000, 32768)
+
+_T = TypeVar("_T")
+
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HOSTNAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$")
+_IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$")
+
+
+def _team_name(value: str) -> str:
+    if not _DNS_LABEL.match(value):
+        raise ValueError(
+            "must be a DNS-1123 label: lowercase letters, digits and '-', starting with a "
+            f"letter and ending with a letter or digit (for example 'team-a'), got {value!r}"
+        )
+    if len(value) > MAX_TEAM_NAME_LENGTH:
+        raise ValueError(
+            f"must be at most {MAX_TEAM_NAME_LENGTH} characters so that derived names "
+            f"('{value}-apps', 'vc-{value}') stay valid, got {len(value)}"
+        )
+    if value in PLATFORM_STACK_NAMES:
+        raise ValueError(
+            f"{value!r} is the name of a platform stack "
+            f"({', '.join(sorted(PLATFORM_STACK_NAMES))}); choose another team name"
+        )
+    if value in RESERVED_TEAM_NAMES or value.startswith("kube-"):
+        raise ValueError(f"{value!r} is reserved by Kubernetes; choose another team name")
+    return value
+
+
+def _label_value(value: str) -> str:
+    if not _LABEL_VALUE.match(value) or len(value) > 63:
+        raise ValueError(
+            "must be a valid Kubernetes label value (up to 63 of A-Z a-z 0-9 '-' '_' '.', "
+            f"starting and ending alphanumeric), got {value!r}"
+        )
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"must be an e-mail address such as 'alice@example.com', got {value!r}")
+    return value
+
+
+def _image(value: str) -> str:
+    if not _IMAGE.match(value) or (":" not in value.rsplit("/", 1)[-1] and "@" not in value):
+        raise ValueError(
+            "must be a pinned image reference with a tag or digest, such as "
+            f"'nginxinc/nginx-unprivileged:1.29.3-alpine', got {value!r}"
+        )
+    if value.endswith(":latest"):
+        raise ValueError(f"must not use the floating 'latest' tag, got {value!r}")
+    return value
+
+
+def _hostname(value: str) -> str:
+    if not _HOSTNAME.match(value):
+        raise ValueError(f"must be a DNS name such as 'vclusters.example.com', got {value!r}")
+    return value
+
+
+TeamName = Annotated[str, AfterValidator(_team_name)]
+LabelValue = Annotated[str, AfterValidator(_label_value)]
+Email = Annotated[str, AfterValidator(_email)]
+Image = Annotated[str, AfterValidator(_image)]
+Hostname = Annotated[str, AfterValidator(_hostname)]
+
+
+def _list_as_tuple(value: object) -> object:
+    """YAML lists become tuples, so a validated catalog cannot be changed afterwards."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+ListOf = Annotated[tuple[_T, ...], BeforeValidator(_list_as_tuple)]
+NodePort = Annotated[int, Field(ge=NODE_PORT_RANGE.start, le=NODE_PORT_RANGE.stop - 1)]
+
+
+class _Model(BaseModel):
+    """Strict base: unknown keys are typos, values are never coerced across types."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# --- platform ---------------------------------------------------------------------------
+
+
+class PortPool(_Model):
+    """Host ports mapped once into the KIND cluster; each team's vcluster takes one."""
+
+    first_port: NodePort = Field(
+        30000,
+        description="First port of the pool; 30000-30085 is the NodePort band Kubernetes "
+        "keeps for fixed ports, so random allocations do not take ours.",
+    )
+    size: int = Field(20, ge=1, le=200, description="How many vclusters the KIND host can expose.")
+
+    @model_validator(mode="after")
+    def _fits_node_port_range(self) -> Self:
+        last = self.first_port + self.size - 1
+        if last >= NODE_PORT_RANGE.stop:
+            raise ValueError(
+                f"pool {self.first_port}-{last} runs past the NodePort range end "
+                f"{NODE_PORT_RANGE.stop - 1}; lower first_port or size"
+            )
+        return self
+
+    @property
+    def ports(self) -> range:
+        return range(self.first_port, self.first_port + self.size)
+
+
+class KindHost(_Model):
+    """A local KIND cluster created by the `kind-cluster` stack."""
+
+    type: Literal["kind"] = "kind"
+    cluster_name: Annotated[str, AfterValidator(_team_name)] = Field(
+        "platform", description="Name of the KIND cluster (docker containers are named after it)."
+    )
+    node_image: Image = Field(
+        versions.KIND_NODE_IMAGE, description="kindest/node image, pinned by version and digest."
+    )
+    workers: int = Field(2, ge=0, le=10, description="Worker nodes besides the control plane.")
+    port_pool: PortPool = Field(default_factory=PortPool)
+
+    @property
+    def exposure(self) -> Literal["node_port"]:
+        return "node_port"
+
+
+class ExistingHost(_Model):
+    """An existing cluster (EKS, GKE, AKS, …) reached through a kubeconfig."""
+
+    type: Literal["existing"]
+    kubeconfig_path: str = Field(
+        min_length=1, description="Kubeconfig of the host cluster on the deploy machine."
+    )
+    context: str | None = Field(None, description="Kubeconfig context; default: current context.")
+    exposure: Literal["load_balancer", "ingress"] = Field(
+        "ingress", description="How each vcluster API server is published."
+    )
+    domain: Hostname = Field(
+        description="Each team's API server is published as https://<team>.<domain>."
+    )
+    ingress_class: str = Field(
+        "nginx", description="Ingress class with TLS passthrough (for exposure: ingress)."
+    )
+
+
+def _host_type(value: object) -> str | None:
+    """`type` may be left out of `host:`: a KIND host is the default."""
+    if isinstance(value, dict):
+        kind = value.get("type", "kind")
+        return kind if isinstance(kind, str) else None
+    return getattr(value, "type", None)
+
+
+Host = Annotated[
+    Annotated[KindHost, Tag("kind")] | Annotated[ExistingHost, Tag("existing")],
+    Discriminator(
+        _host_type,
+        custom_error_type="invalid_host_type",
+        custom_error_message="type must be 'kind' or 'existing'",
+    ),
+]
+
+
+class LocalState(_Model):
+    """State files under `.terraform-state/` in the checkout: for laptops and demos."""
+
+    backend: Literal["local"] = "local"
+
+
+class S3State(_Model):
+    backend: Literal["s3"]
+    bucket: str = Field(min_length=3)
+    region: str = Field(min_length=1)
+    key_prefix: str = Field("kube-platform", min_length=1)
+    dynamodb_table: str | None = Field(
+        None, description="Lock table (OpenTofu 1.8 has no S3-native locking)."
+    )
+
+
+class GcsState(_Model):
+    backend: Literal["gcs"]
+    bucket: str = Field(min_length=3)
+    prefix: str = Field("kube-platform", min_length=1)
+
+
+class PgState(_Model):
+    backend: Literal["pg"]
+    conn_str: str = Field(
+        min_length=1,
+        description="postgres:// URL without credentials; give them as PGUSER/PGPASSWORD.",
+    )
+
+    @model_validator(mode="after")
+    def _no_credentials(self) -> Self:
+        if re.match(r"^[a-z]+://[^/@]*:[^/@]*@", self.conn_str) or "password=" in self.conn_str:
+            raise ValueError(
+                "conn_str must not contain a password: it would be written into the "
+                "synthesized JSON; set PGUSER and PGPASSWORD in the environment instead"
+            )
+        return self
+
+
+StateBackend = Annotated[LocalState | S3State | GcsState | PgState, Field(discriminator="backend")]
+
+
+class PlatformVersions(_Model):
+    """Chart versions a pull request may bump; defaults are the pins in `versions.py`."""
+
+    vcluster_chart: str = versions.VCLUSTER_CHART_VERSION
+    cnpg_operator_chart: str = versions.CNPG_OPERATOR_CHART_VERSION
+    cnpg_cluster_chart: str = versions.CNPG_CLUSTER_CHART_VERSION
+    valkey_chart: str = versions.VALKEY_CHART_VERSION
+
+
+class Platform(_Model):
+    project: LabelValue = Field("kube-platform", description="Value of the `project` label.")
+    cost_center: LabelValue = Field(
+        "platform", description="Default `cost-center` label for teams that set none."
+    )
+    host: Host = Field(default_factory=KindHost)
+    state: StateBackend = Field(default_factory=LocalState)
+    versions: PlatformVersions = Field(default_factory=PlatformVersions)
+    production: bool = Field(
+        False,
+        description="Protect stateful resources with prevent_destroy (turn on outside laptops).",
+    )
+
+
+# --- teams ------------------------------------------------------------------------------
+
+
+class BackingStore(StrEnum):
+    """Where the vcluster keeps its own API objects."""
+
+    EMBEDDED_SQLITE = "embedded-sqlite"  # one replica only (the chart rejects more)
+    EMBEDDED_ETCD = "embedded-etcd"  # HA-capable
+
+
+class VClusterSpec(_Model):
+    replicas: int = Field(1, ge=1, le=5, description="Control-plane replicas (HA needs etcd).")
+    backing_store: BackingStore = Field(BackingStore.EMBEDDED_SQLITE, strict=False)
+    resources: Resources = VCLUSTER_RESOURCES
+
+    @model_validator(mode="after")
+    def _ha_needs_etcd(self) -> Self:
+        if self.replicas > 1 and self.backing_store is BackingStore.EMBEDDED_SQLITE:
+            raise ValueError(
+                f"replicas: {self.replicas} needs backing_store: embedded-etcd; the embedded "
+                "SQLite store supports exactly one replica"
+            )
+        if self.backing_store is BackingStore.EMBEDDED_ETCD and self.replicas % 2 == 0:
+            raise ValueError(
+                f"replicas: {self.replicas} with embedded etcd needs an odd number (1, 3 or 5) "
+                "to keep quorum"
+            )
+        return self
+
+
+class AppSpec(_Model):
+    image: Image = Field(versions.APP_IMAGE, description="Must listen on 8080 as a non-root user.")
+    replicas: int = Field(2, ge=1, le=50)
+    resources: Resources = APP_RESOURCES
+
+
+class DatabaseSpec(_Model):
+    """A CloudNativePG PostgreSQL cluster; present means wanted unless enabled: false."""
+
+    enabled: bool = True
+    postgres_major: int = Field(17, ge=14, le=18)
+    instances: int = Field(1, ge=1, le=5)
+    storage_gib: int = Field(1, ge=1, le=1024)
+
+
+class CacheSpec(_Model):
+    """A Valkey (Redis-compatible) cache with auth; present means wanted unless enabled: false."""
+
+    enabled: bool = True
+    storage_gib: int = Field(1, ge=1, le=256)
+
+
+class Team(_Model):
+    name: TeamName
+    owners: ListOf[Email] = Field((), description="Who to ask about this team's platform.")
+    cost_center: LabelValue | None = Field(None, description="Default: platform.cost_center.")
+    node_port: NodePort | None = Field(
+        None, description="Host port of the vcluster API (KIND host); default: derived from name."
+    )
+    vcluster: VClusterSpec = Field(default_factory=VClusterSpec)
+    quota: Quota = Field(default_factory=Quota)
+    app: AppSpec = Field(default_factory=AppSpec)
+    database: DatabaseSpec | None = None
+    cache: CacheSpec | None = None
+    decommission: bool = Field(
+        False, description="Allow removing this team's stateful data in the next apply."
+    )
+
+    @property
+    def wants_database(self) -> bool:
+        return self.database is not None and self.database.enabled
+
+    @property
+    def wants_cache(self) -> bool:
+        return self.cache is not None and self.cache.enabled
+
+
+# --- the whole catalog ------------------------------------------------------------------
+
+
+def default_node_port(team_name: str, pool: PortPool) -> int:
+    """A port derived from the team name alone, so it never shifts as other teams come and go."""
+    digest = hashlib.sha256(team_name.encode()).digest()
+    return pool.first_port + int.from_bytes(digest[:8], "big") % pool.size
+
+
+class Catalog(_Model):
+    platform: Platform = Field(default_factory=Platform)
+    teams: ListOf[Team] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _teams_are_unique(self) -> Self:
+        first_index: dict[str, int] = {}
+        for index, team in enumerate(self.teams):
+            if team.name in first_index:
+                raise ValueError(
+                    f"teams[{index}].name: duplicate team name {team.name!r} (already "
+                    f"teams[{first_index[team.name]}]); every team needs its own name"
+                )
+            first_index[team.name] = index
+        return self
+
+    @model_validator(mode="after")
+    def _node_ports_fit_the_host(self) -> Self:
+        host = self.platform.host
+        if isinstance(host, ExistingHost):
+            for index, team in enumerate(self.teams):
+                if team.node_port is not None:
+                    raise ValueError(
+                        f"teams[{index}].node_port: only applies to host type 'kind'; remove it "
+                        "(an existing host publishes vclusters by ingress or load balancer)"
+                    )
+            return self
+        pool = host.port_pool
+        last = pool.ports[-1]
+        if len(self.teams) > pool.size:
+            raise ValueError(
+                f"teams: {len(self.teams)} teams do not fit the port pool of {pool.size} ports "
+                f"({pool.first_port}-{last}); raise platform.host.port_pool.size (this "
+                "recreates the KIND cluster) or move to host type 'existing'"
+            )
+        taken: dict[int, int] = {}
+        for index, team in enumerate(self.teams):
+            port = self.node_port_of(team)
+            if port not in pool.ports:
+                raise ValueError(
+                    f"teams[{index}].node_port: {port} is outside the port pool "
+                    f"{pool.first_port}-{last}; pick a free port in it"
+                )
+            if port in taken:
+                other = taken[port]
+                how = "sets" if team.node_port is not None else "derives from its name"
+                raise ValueError(
+                    f"teams[{index}].node_port: team {team.name!r} {how} port {port}, already "
+                    f"used by teams[{other}] ({self.teams[other].name!r}); set node_port: "
+                    f"{self._free_port()} (free) on team {team.name!r}"
+                )
+            taken[port] = index
+        return self
+
+    def _free_port(self) -> int:
+        host = self.platform.host
+        assert isinstance(host, KindHost)
+        claimed = {self.node_port_of(t) for t in self.teams}
+        return next(p for p in host.port_pool.ports if p not in claimed)
+
+    def node_port_of(self, team: Team) -> int:
+        """Host port of a team's vcluster API on a KIND host: pinned, or derived from its name."""
+        host = self.platform.host
+        if not isinstance(host, KindHost):
+            raise ValueError("node ports exist only on a KIND host")
+        return (
+            team.node_port
+            if team.node_port is not None
+            else default_node_port(team.name, host.port_pool)
+        )
+
+    def cost_center_of(self, team: Team) -> str:
+        return team.cost_center or self.platform.cost_center
+
+    def team(self, name: str) -> Team:
+        return next(t for t in self.teams if t.name == name)

@@ -1,0 +1,185 @@
+"""Reading `platform.yaml`: one clear `CatalogError` for anything wrong, never a traceback."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any, Final, get_args
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from constructs_lib.catalog import Catalog
+
+#: Environment variable that points the app at another catalog file.
+CATALOG_ENV_VAR: Final = "PLATFORM_CONFIG"
+DEFAULT_CATALOG: Final = Path("platform.yaml")
+
+#: A catalog is a few lines per team; 5 MiB is over 10,000 teams. Larger is a mistake.
+MAX_CATALOG_BYTES: Final = 5 * 1024 * 1024
+
+
+class CatalogError(Exception):
+    """The catalog cannot be used; the message names the file, the field and the fix."""
+
+
+def catalog_path(environ: os._Environ[str] | dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    return Path(env.get(CATALOG_ENV_VAR) or DEFAULT_CATALOG)
+
+
+def load_catalog(path: Path) -> Catalog:
+    """Read, parse and validate a catalog file."""
+    return parse_catalog(_read(path), source=str(path))
+
+
+def parse_catalog(text: str, *, source: str = "<catalog>") -> Catalog:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise CatalogError(f"{source}: not valid YAML{where}: {problem}") from None
+    if data is None:
+        raise CatalogError(
+            f"{source}: the catalog is empty; it needs at least a 'teams:' list "
+            "(see README.md, 'Catalog reference')"
+        )
+    if not isinstance(data, dict):
+        raise CatalogError(
+            f"{source}: the catalog must be a mapping with 'platform:' and 'teams:', "
+            f"got a {type(data).__name__}"
+        )
+    try:
+        return Catalog.model_validate(data)
+    except ValidationError as err:
+        raise CatalogError(_describe(err, data, source)) from None
+
+
+def _read(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise CatalogError(
+            f"{path}: catalog file not found; create it or point {CATALOG_ENV_VAR} at one"
+        ) from None
+    except OSError as err:
+        raise CatalogError(f"{path}: cannot read the catalog: {err.strerror}") from None
+    if path.is_dir():
+        raise CatalogError(f"{path}: is a directory; {CATALOG_ENV_VAR} must name a YAML file")
+    if size > MAX_CATALOG_BYTES:
+        raise CatalogError(
+            f"{path}: {size} bytes is larger than the {MAX_CATALOG_BYTES} bytes a catalog may "
+            "have; is this the right file?"
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise CatalogError(f"{path}: the catalog must be UTF-8 text") from None
+    except OSError as err:
+        raise CatalogError(f"{path}: cannot read the catalog: {err.strerror}") from None
+
+
+def _describe(err: ValidationError, data: dict[str, Any], source: str) -> str:
+    errors = err.errors(include_url=False)
+    # pydantic also reports a list as too short when only its items failed: say the real thing.
+    if any(e["type"] != "too_short" for e in errors):
+        errors = [e for e in errors if e["type"] != "too_short"]
+    problems = [_describe_one(e, data) for e in errors]
+    unique = list(dict.fromkeys(problems))
+    if len(unique) == 1:
+        return f"{source}: {unique[0]}"
+    lines = "\n".join(f"  - {p}" for p in unique)
+    return f"{source}: {len(unique)} problems in the catalog:\n{lines}"
+
+
+def _describe_one(error: Any, data: dict[str, Any]) -> str:
+    loc, model = _strip_union_tags(tuple(error["loc"]))
+    path = _format_path(loc, data)
+    if error["type"] == "extra_forbidden":
+        _, model = _strip_union_tags(tuple(error["loc"])[:-1])
+    kind = error["type"]
+    message = str(error["msg"])
+    if kind == "value_error":
+        message = message.removeprefix("Value error, ")
+        # Cross-field rules already name their field path.
+        return message if not path else f"{path}: {message}"
+    if kind == "extra_forbidden":
+        allowed = sorted(model.model_fields) if model else []
+        key = str(loc[-1])
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"{path}: unknown key; {hint}allowed here: {', '.join(allowed)}"
+    if kind == "too_short" and loc == ("teams",):
+        return "teams: the catalog needs at least one team (an entry with a 'name:')"
+    if kind == "missing":
+        return f"{path}: required field is missing"
+    if kind == "union_tag_invalid":
+        return f"{path}: {message}"
+    message = message.replace("valid tuple", "list").replace("Tuple", "List")
+    return f"{path}: {message} (got {error.get('input')!r})"
+
+
+def _strip_union_tags(loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], type[BaseModel] | None]:
+    """Drop pydantic's discriminator tags from a location; return the model that holds its end."""
+    model: type[BaseModel] | None = Catalog
+    clean: list[Any] = []
+    pending: list[type[BaseModel]] = []
+    for part in loc:
+        if pending:
+            tagged = [m for m in pending if _tag_of(m) == part]
+            pending = []
+            if tagged:
+                model = tagged[0]
+                continue
+        clean.append(part)
+        if isinstance(part, int) or model is None:
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            model = None
+            continue
+        models = _models_in(field.annotation)
+        if len(models) > 1:
+            pending, model = models, None
+        else:
+            model = models[0] if models else None
+    return tuple(clean), model if not pending else None
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in get_args(annotation):
+        found.extend(_models_in(arg))
+    return found
+
+
+def _tag_of(model: type[BaseModel]) -> str | None:
+    for name in ("type", "backend"):
+        field = model.model_fields.get(name)
+        if field is not None and isinstance(field.default, str):
+            return field.default
+        if field is not None:
+            args = get_args(field.annotation)
+            if len(args) == 1 and isinstance(args[0], str):
+                return args[0]
+    return None
+
+
+def _format_path(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+    text = ""
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("name"), str):
+                text += f" ({node['name']})"
+        else:
+            text += f".{part}" if text else str(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return text

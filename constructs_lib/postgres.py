@@ -1,0 +1,137 @@
+"""A team's PostgreSQL: the CloudNativePG operator once per vcluster, then one `cluster` release.
+
+Why not Bitnami: Bitnami stopped publishing free versioned images in 2025 (bitnami/charts
+#35164); a pinned Bitnami chart now references images that no longer exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_helm.release import Release
+from cdktf_cdktf_provider_time.sleep import Sleep
+from constructs import Construct
+
+from constructs_lib import versions
+from constructs_lib.backing_service import BackingService
+from constructs_lib.helm_values import values_document
+from constructs_lib.resources import POSTGRES_RESOURCES, Resources
+
+OPERATOR_NAMESPACE: Final = "cnpg-system"
+#: The operator's validating webhook answers a little after its Deployment reports ready
+#: (cloudnative-pg/charts#493); this pause covers that gap on the first install.
+WEBHOOK_SETTLE: Final = "30s"
+POSTGRES_PORT: Final = 5432
+#: The instance manager's status endpoint, polled by the operator.
+_INSTANCE_STATUS_PORT: Final = 8000
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PostgresProps:
+    namespace: str
+    """Namespace (inside the team's vcluster) of the database."""
+    labels: dict[str, str] = field(default_factory=dict)
+    name: str = "postgres"
+    """CNPG cluster name (`fullnameOverride`): services `<name>-rw`, secret `<name>-app`."""
+    postgres_major: int = 17
+    instances: int = 1
+    storage_gib: int = 1
+    resources: Resources = POSTGRES_RESOURCES
+    operator_chart_version: str = versions.CNPG_OPERATOR_CHART_VERSION
+    cluster_chart_version: str = versions.CNPG_CLUSTER_CHART_VERSION
+    protect: bool = False
+    """prevent_destroy on the database release (production mode)."""
+
+    @property
+    def app_secret_name(self) -> str:
+        """CNPG generates it: username, password, host, port, dbname, uri."""
+        return f"{self.name}-app"
+
+    @property
+    def host(self) -> str:
+        return f"{self.name}-rw.{self.namespace}.svc.cluster.local"
+
+
+def postgres_cluster_values(props: PostgresProps) -> dict[str, Any]:
+    """Values of the CNPG `cluster` chart (validated against its schema in the tests)."""
+    return {
+        "fullnameOverride": props.name,
+        "type": "postgresql",
+        "mode": "standalone",
+        "version": {"postgresql": str(props.postgres_major)},
+        "cluster": {
+            "instances": props.instances,
+            "enableSuperuserAccess": False,
+            "storage": {"size": f"{props.storage_gib}Gi"},
+            "resources": props.resources.as_kubernetes(),
+            "additionalLabels": props.labels,
+            "enablePDB": props.instances > 1,
+        },
+        "backups": {"enabled": False},
+    }
+
+
+class PostgresDatabase(Construct):
+    """Operator, a pause for its webhook, then the database cluster that depends on both."""
+
+    def __init__(self, scope: Construct, id: str, props: PostgresProps) -> None:
+        super().__init__(scope, id)
+        self.props = props
+        operator = Release(
+            self,
+            "Operator",
+            name="cnpg",
+            namespace=OPERATOR_NAMESPACE,
+            create_namespace=True,
+            repository=versions.CNPG_CHART_REPOSITORY,
+            chart="cloudnative-pg",
+            version=props.operator_chart_version,
+            wait=True,
+            timeout=600,
+            atomic=True,
+        )
+        webhook_ready = Sleep(
+            self,
+            "WebhookSettle",
+            create_duration=WEBHOOK_SETTLE,
+            triggers={"operator_version": props.operator_chart_version},
+            depends_on=[operator],
+        )
+        self.cluster = Release(
+            self,
+            "Cluster",
+            name=props.name,
+            namespace=props.namespace,
+            repository=versions.CNPG_CHART_REPOSITORY,
+            chart="cluster",
+            version=props.cluster_chart_version,
+            values=[values_document(postgres_cluster_values(props))],
+            wait=True,
+            timeout=900,
+            depends_on=[webhook_ready],
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.protect else None,
+        )
+
+    @property
+    def service(self) -> BackingService:
+        return BackingService(
+            role="database",
+            host=self.props.host,
+            port=POSTGRES_PORT,
+            secret_name=self.props.app_secret_name,
+            env={
+                "DATABASE_URL": "uri",
+                "PGHOST": "host",
+                "PGPORT": "port",
+                "PGDATABASE": "dbname",
+                "PGUSER": "username",
+                "PGPASSWORD": "password",
+            },
+            pod_selector={"cnpg.io/cluster": self.props.name},
+            operator_namespace=OPERATOR_NAMESPACE,
+            operator_ports=(POSTGRES_PORT, _INSTANCE_STATUS_PORT),
+            needs_kubernetes_api=True,
+            peers_connect=self.props.instances > 1,
+        )

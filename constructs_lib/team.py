@@ -1,0 +1,189 @@
+"""Everything one team gets inside its vcluster, from its catalog entry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from cdktf_cdktf_provider_kubernetes.config_map_v1 import ConfigMapV1, ConfigMapV1Metadata
+from cdktf_cdktf_provider_kubernetes.limit_range_v1 import LimitRangeV1
+from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
+from cdktf_cdktf_provider_kubernetes.resource_quota_v1 import ResourceQuotaV1
+from constructs import Construct
+
+from constructs_lib import versions
+from constructs_lib.backing_service import BackingService
+from constructs_lib.cache import CacheProps, ValkeyCache
+from constructs_lib.labels import PlatformLabels
+from constructs_lib.network_policy import TeamNetworkPolicy
+from constructs_lib.pod_security import pod_security_labels
+from constructs_lib.postgres import PostgresDatabase, PostgresProps
+from constructs_lib.resources import APP_RESOURCES, Quota, Resources
+from constructs_lib.web_app import (
+    CONTAINER_PORT,
+    SecretEnv,
+    WebApp,
+    WebAppProps,
+)
+
+TEAM_INFO_CONFIG_MAP: Final = "team-info"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AppOptions:
+    image: str = versions.APP_IMAGE
+    replicas: int = 2
+    resources: Resources = APP_RESOURCES
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DatabaseOptions:
+    postgres_major: int = 17
+    instances: int = 1
+    storage_gib: int = 1
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CacheOptions:
+    storage_gib: int = 1
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TeamProps:
+    name: str
+    """The team's validated name (DNS-1123 label)."""
+    labels: PlatformLabels
+    owners: tuple[str, ...] = ()
+    app: AppOptions = field(default_factory=AppOptions)
+    """The team's app: pinned nginx-unprivileged, 2 replicas, small requests and limits."""
+    quota: Quota = field(default_factory=Quota)
+    database: DatabaseOptions | None = None
+    """PostgreSQL (CloudNativePG) when set."""
+    cache: CacheOptions | None = None
+    """Valkey cache when set."""
+    protect: bool = False
+    """prevent_destroy on stateful resources (production mode)."""
+
+    @property
+    def namespace(self) -> str:
+        return f"{self.name}-apps"
+
+
+class TeamConstruct(Construct):
+    """Namespace, quota, backing services, the app wired to them, team info and network policy."""
+
+    def __init__(self, scope: Construct, id: str, props: TeamProps) -> None:
+        super().__init__(scope, id)
+        self.props = props
+        labels = props.labels.as_dict()
+        namespace = NamespaceV1(
+            self,
+            "Namespace",
+            metadata=NamespaceV1Metadata(
+                name=props.namespace, labels=labels | pod_security_labels("restricted")
+            ),
+        )
+        ns = namespace.metadata.name
+        ResourceQuotaV1(
+            self,
+            "Quota",
+            metadata={"name": "team-quota", "namespace": ns, "labels": labels},
+            spec={"hard": props.quota.as_hard_limits()},
+        )
+        LimitRangeV1(
+            self,
+            "LimitRange",
+            metadata={"name": "team-defaults", "namespace": ns, "labels": labels},
+            spec={
+                "limit": [
+                    {
+                        "type": "Container",
+                        "default": {"cpu": "500m", "memory": "512Mi"},
+                        "default_request": {"cpu": "100m", "memory": "128Mi"},
+                    }
+                ]
+            },
+        )
+        self.services: list[BackingService] = []
+        if props.database is not None:
+            db = PostgresDatabase(
+                self,
+                "Database",
+                PostgresProps(
+                    namespace=ns,
+                    labels=labels,
+                    postgres_major=props.database.postgres_major,
+                    instances=props.database.instances,
+                    storage_gib=props.database.storage_gib,
+                    protect=props.protect,
+                ),
+            )
+            db.node.add_dependency(namespace)
+            self.services.append(db.service)
+        if props.cache is not None:
+            cache = ValkeyCache(
+                self,
+                "Cache",
+                CacheProps(namespace=ns, labels=labels, storage_gib=props.cache.storage_gib),
+            )
+            cache.node.add_dependency(namespace)
+            self.services.append(cache.service)
+
+        self.app = WebApp(
+            self,
+            "App",
+            WebAppProps(
+                namespace=ns,
+                labels=labels,
+                image=props.app.image,
+                replicas=props.app.replicas,
+                resources=props.app.resources,
+                secret_env=tuple(
+                    SecretEnv(name=env, secret_name=s.secret_name, key=key)
+                    for s in self.services
+                    for env, key in s.env.items()
+                ),
+            ),
+        )
+        self.app.node.add_dependency(namespace)
+        ConfigMapV1(
+            self,
+            "TeamInfo",
+            metadata=ConfigMapV1Metadata(name=TEAM_INFO_CONFIG_MAP, namespace=ns, labels=labels),
+            data=self.info,
+        )
+        TeamNetworkPolicy(
+            self,
+            "NetworkPolicy",
+            namespace=ns,
+            labels=labels,
+            app_selector=self.app.props.selector,
+            app_port=CONTAINER_PORT,
+            services=self.services,
+        )
+
+    @property
+    def info(self) -> dict[str, str]:
+        """What `team-info` tells the team's workloads (and people) about the team."""
+        info = {
+            "team": self.props.name,
+            "owners": ",".join(self.props.owners),
+            "cost_center": self.props.labels.cost_center,
+            "namespace": self.props.namespace,
+            "app_endpoint": self.app.address,
+        }
+        for s in self.services:
+            info[f"{s.role}_endpoint"] = f"{s.host}:{s.port}"
+            info[f"{s.role}_secret"] = s.secret_name
+        return info
+
+    @property
+    def outputs(self) -> Mapping[str, str | int]:
+        """Per team: app address; each service's host, port and secret name (no credentials)."""
+        out: dict[str, str | int] = {"app_service_address": self.app.address}
+        for s in self.services:
+            out[f"{s.role}_host"] = s.host
+            out[f"{s.role}_port"] = s.port
+            out[f"{s.role}_secret_name"] = s.secret_name
+        return out

@@ -1,0 +1,89 @@
+"""How a vcluster's API server is reached from the machine that runs `cdktf deploy`.
+
+Each exposure contributes its part of the chart values and the server URL written into the
+exported kubeconfig, so the kubeconfig works from outside the host cluster.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+#: Where the vcluster API server listens inside its pod (chart default `controlPlane.proxy.port`).
+API_SERVER_PORT: Final = 8443
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NodePortExposure:
+    """A host port published by KIND and served by the vcluster's NodePort Service.
+
+    localhost and 127.0.0.1 are in the vcluster certificate by default: no extra SAN needed.
+    """
+
+    node_port: int
+
+    @property
+    def server(self) -> str:
+        return f"https://127.0.0.1:{self.node_port}"
+
+    @property
+    def node_ports_used(self) -> int:
+        # The Service publishes https and the vcluster's kubelet port: both take a node port.
+        return 2
+
+    def control_plane_values(self) -> dict[str, Any]:
+        return {"service": {"spec": {"type": "NodePort"}, "httpsNodePort": self.node_port}}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class IngressExposure:
+    """An Ingress with TLS passthrough (ingress-nginx `--enable-ssl-passthrough`) per team host."""
+
+    host: str
+    ingress_class: str = "nginx"
+
+    @property
+    def server(self) -> str:
+        return f"https://{self.host}"
+
+    @property
+    def node_ports_used(self) -> int:
+        return 0
+
+    def control_plane_values(self) -> dict[str, Any]:
+        return {
+            # The chart's default annotations already ask ingress-nginx for ssl-passthrough.
+            "ingress": {
+                "enabled": True,
+                "host": self.host,
+                "spec": {"ingressClassName": self.ingress_class},
+            },
+            "proxy": {"extraSANs": [self.host]},
+        }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LoadBalancerExposure:
+    """A LoadBalancer Service; external-dns points the team host at its address."""
+
+    host: str
+
+    @property
+    def server(self) -> str:
+        return f"https://{self.host}"
+
+    @property
+    def node_ports_used(self) -> int:
+        return 2  # a LoadBalancer Service also allocates node ports
+
+    def control_plane_values(self) -> dict[str, Any]:
+        return {
+            "service": {
+                "spec": {"type": "LoadBalancer"},
+                "annotations": {"external-dns.alpha.kubernetes.io/hostname": self.host},
+            },
+            "proxy": {"extraSANs": [self.host]},
+        }
+
+
+Exposure = NodePortExposure | IngressExposure | LoadBalancerExposure

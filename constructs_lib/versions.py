@@ -1,0 +1,38 @@
+"""Every pinned version the synthesized JSON depends on, in one place.
+
+Python packages live in the Pipfile, the cdktf CLI in package.json and OpenTofu in
+`.tenv.tofu.version`; everything that ends up *inside* the synthesized JSON is pinned here.
+The provider constraints must match the prebuilt bindings in the Pipfile (a test checks it).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Terraform providers: exact versions, so a plan never picks up a provider we did not review.
+KIND_PROVIDER_SOURCE: Final = "tehcyx/kind"
+KIND_PROVIDER_VERSION: Final = "0.11.0"
+KUBERNETES_PROVIDER_VERSION: Final = "2.38.0"  # bound by cdktf-cdktf-provider-kubernetes 12.1.1
+HELM_PROVIDER_VERSION: Final = "3.1.1"  # bound by cdktf-cdktf-provider-helm 12.1.2
+LOCAL_PROVIDER_VERSION: Final = "2.6.1"  # bound by cdktf-cdktf-provider-local 11.1.1
+RANDOM_PROVIDER_VERSION: Final = "3.7.2"  # bound by cdktf-cdktf-provider-random 12.0.1
+TIME_PROVIDER_VERSION: Final = "0.13.1"  # bound by cdktf-cdktf-provider-time 11.0.1
+
+# KIND node image: the default of sigs.k8s.io/kind v0.31.0, the kind library that the
+# tehcyx/kind 0.11.0 provider is built with (pkg/apis/config/defaults/image.go).
+KIND_NODE_IMAGE: Final = (
+    "kindest/node:v1.35.0@sha256:452d707d4862f52530247495d180205e029056831160e22870e37e3f6c1ac31f"
+)
+
+# Helm charts.
+VCLUSTER_CHART_REPOSITORY: Final = "https://charts.loft.sh"
+VCLUSTER_CHART_VERSION: Final = "0.36.1"
+CNPG_CHART_REPOSITORY: Final = "https://cloudnative-pg.github.io/charts"
+CNPG_OPERATOR_CHART_VERSION: Final = "0.29.0"
+CNPG_CLUSTER_CHART_VERSION: Final = "0.8.1"
+VALKEY_CHART_REPOSITORY: Final = "https://valkey.io/valkey-helm/"
+VALKEY_CHART_VERSION: Final = "0.11.0"
+
+# Container images we choose ourselves (chart images follow their pinned chart versions).
+# nginx-unprivileged listens on 8080 and runs as uid 101, so it needs no root and no capabilities.
+APP_IMAGE: Final = "nginxinc/nginx-unprivileged:1.29.3-alpine"

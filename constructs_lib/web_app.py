@@ -1,0 +1,200 @@
+"""A stateless web app: a hardened Deployment and the ClusterIP Service in front of it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from cdktf_cdktf_provider_kubernetes.deployment_v1 import (
+    DeploymentV1,
+    DeploymentV1Metadata,
+    DeploymentV1Spec,
+    DeploymentV1SpecSelector,
+    DeploymentV1SpecTemplate,
+    DeploymentV1SpecTemplateMetadata,
+    DeploymentV1SpecTemplateSpec,
+    DeploymentV1SpecTemplateSpecContainer,
+    DeploymentV1SpecTemplateSpecContainerEnv,
+    DeploymentV1SpecTemplateSpecContainerEnvValueFrom,
+    DeploymentV1SpecTemplateSpecContainerEnvValueFromSecretKeyRef,
+    DeploymentV1SpecTemplateSpecContainerLivenessProbe,
+    DeploymentV1SpecTemplateSpecContainerLivenessProbeHttpGet,
+    DeploymentV1SpecTemplateSpecContainerPort,
+    DeploymentV1SpecTemplateSpecContainerReadinessProbe,
+    DeploymentV1SpecTemplateSpecContainerReadinessProbeHttpGet,
+    DeploymentV1SpecTemplateSpecContainerResources,
+    DeploymentV1SpecTemplateSpecContainerSecurityContext,
+    DeploymentV1SpecTemplateSpecContainerSecurityContextCapabilities,
+    DeploymentV1SpecTemplateSpecContainerVolumeMount,
+    DeploymentV1SpecTemplateSpecSecurityContext,
+    DeploymentV1SpecTemplateSpecSecurityContextSeccompProfile,
+    DeploymentV1SpecTemplateSpecVolume,
+    DeploymentV1SpecTemplateSpecVolumeEmptyDir,
+)
+from cdktf_cdktf_provider_kubernetes.service_v1 import (
+    ServiceV1,
+    ServiceV1Metadata,
+    ServiceV1Spec,
+    ServiceV1SpecPort,
+)
+from constructs import Construct
+
+from constructs_lib import versions
+from constructs_lib.resources import APP_RESOURCES, Resources
+
+CONTAINER_PORT: Final = 8080
+SERVICE_PORT: Final = 80
+#: uid/gid of the nginx user in nginx-unprivileged images.
+_NGINX_UID: Final = 101
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SecretEnv:
+    """An environment variable read from a key of a Kubernetes Secret."""
+
+    name: str
+    secret_name: str
+    key: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WebAppProps:
+    namespace: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+    name: str = "app"
+    image: str = versions.APP_IMAGE
+    """Must listen on 8080 as a non-root user (nginx-unprivileged does)."""
+    replicas: int = 2
+    resources: Resources = APP_RESOURCES
+    secret_env: tuple[SecretEnv, ...] = ()
+    writable_paths: tuple[str, ...] = ("/tmp",)
+    """emptyDirs over the read-only root filesystem (nginx writes its pid and caches to /tmp)."""
+    health_path: str = "/"
+
+    def __post_init__(self) -> None:
+        if self.replicas < 1:
+            raise ValueError(f"replicas must be at least 1, got {self.replicas}")
+
+    @property
+    def selector(self) -> dict[str, str]:
+        return {"app.kubernetes.io/name": self.name}
+
+    @property
+    def host(self) -> str:
+        return f"{self.name}.{self.namespace}.svc.cluster.local"
+
+
+class WebApp(Construct):
+    """Non-root, read-only, no capabilities, bounded, probed; selector and labels derived once."""
+
+    def __init__(self, scope: Construct, id: str, props: WebAppProps) -> None:
+        super().__init__(scope, id)
+        self.props = props
+        labels = dict(props.labels) | props.selector
+        volumes = {f"writable-{i}": path for i, path in enumerate(props.writable_paths)}
+        container = DeploymentV1SpecTemplateSpecContainer(
+            name=props.name,
+            image=props.image,
+            port=[
+                DeploymentV1SpecTemplateSpecContainerPort(
+                    container_port=CONTAINER_PORT, name="http"
+                )
+            ],
+            env=[
+                DeploymentV1SpecTemplateSpecContainerEnv(
+                    name=e.name,
+                    value_from=DeploymentV1SpecTemplateSpecContainerEnvValueFrom(
+                        secret_key_ref=DeploymentV1SpecTemplateSpecContainerEnvValueFromSecretKeyRef(
+                            name=e.secret_name, key=e.key
+                        )
+                    ),
+                )
+                for e in props.secret_env
+            ],
+            resources=DeploymentV1SpecTemplateSpecContainerResources(
+                requests=props.resources.as_kubernetes()["requests"],
+                limits=props.resources.as_kubernetes()["limits"],
+            ),
+            security_context=DeploymentV1SpecTemplateSpecContainerSecurityContext(
+                allow_privilege_escalation=False,
+                privileged=False,
+                read_only_root_filesystem=True,
+                run_as_non_root=True,
+                run_as_user=str(_NGINX_UID),
+                run_as_group=str(_NGINX_UID),
+                capabilities=DeploymentV1SpecTemplateSpecContainerSecurityContextCapabilities(
+                    drop=["ALL"]
+                ),
+            ),
+            liveness_probe=DeploymentV1SpecTemplateSpecContainerLivenessProbe(
+                http_get=DeploymentV1SpecTemplateSpecContainerLivenessProbeHttpGet(
+                    path=props.health_path, port="http"
+                ),
+                initial_delay_seconds=5,
+                period_seconds=10,
+                failure_threshold=3,
+            ),
+            readiness_probe=DeploymentV1SpecTemplateSpecContainerReadinessProbe(
+                http_get=DeploymentV1SpecTemplateSpecContainerReadinessProbeHttpGet(
+                    path=props.health_path, port="http"
+                ),
+                period_seconds=5,
+                failure_threshold=3,
+            ),
+            volume_mount=[
+                DeploymentV1SpecTemplateSpecContainerVolumeMount(name=name, mount_path=path)
+                for name, path in volumes.items()
+            ],
+        )
+        self.deployment = DeploymentV1(
+            self,
+            "Deployment",
+            metadata=DeploymentV1Metadata(
+                name=props.name, namespace=props.namespace, labels=labels
+            ),
+            spec=DeploymentV1Spec(
+                replicas=str(props.replicas),
+                selector=DeploymentV1SpecSelector(match_labels=props.selector),
+                template=DeploymentV1SpecTemplate(
+                    metadata=DeploymentV1SpecTemplateMetadata(labels=labels),
+                    spec=DeploymentV1SpecTemplateSpec(
+                        automount_service_account_token=False,
+                        security_context=DeploymentV1SpecTemplateSpecSecurityContext(
+                            run_as_non_root=True,
+                            run_as_user=str(_NGINX_UID),
+                            run_as_group=str(_NGINX_UID),
+                            fs_group=str(_NGINX_UID),
+                            seccomp_profile=DeploymentV1SpecTemplateSpecSecurityContextSeccompProfile(
+                                type="RuntimeDefault"
+                            ),
+                        ),
+                        container=[container],
+                        volume=[
+                            DeploymentV1SpecTemplateSpecVolume(
+                                name=name,
+                                empty_dir=DeploymentV1SpecTemplateSpecVolumeEmptyDir(
+                                    size_limit="64Mi"
+                                ),
+                            )
+                            for name in volumes
+                        ],
+                    ),
+                ),
+            ),
+            wait_for_rollout=True,
+        )
+        self.service = ServiceV1(
+            self,
+            "Service",
+            metadata=ServiceV1Metadata(name=props.name, namespace=props.namespace, labels=labels),
+            spec=ServiceV1Spec(
+                type="ClusterIP",
+                selector=props.selector,
+                port=[ServiceV1SpecPort(name="http", port=SERVICE_PORT, target_port="http")],
+            ),
+        )
+
+    @property
+    def address(self) -> str:
+        return f"{self.props.host}:{SERVICE_PORT}"

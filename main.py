@@ -1,0 +1,29 @@
+"""Synthesizes the platform from the team catalog (`platform.yaml`, or $PLATFORM_CONFIG)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# jsii warns on every run that Node 20 is end-of-life; the warning is not the user's concern.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+def main() -> int:
+    from constructs_lib.catalog_loader import CatalogError, catalog_path, load_catalog
+
+    try:
+        catalog = load_catalog(catalog_path())
+    except CatalogError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+    from stacks.app import build_app, new_app
+
+    build_app(catalog, new_app()).synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""Builds the whole app from a catalog: the one function `main.py` and the tests call."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cdktf import App
+
+from constructs_lib.catalog import Catalog, ExistingHost
+from stacks.kind_cluster_stack import KindClusterStack
+from stacks.team_stack import TeamStack
+from stacks.vcluster_stack import VClusterStack
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def cdktf_context() -> dict[str, Any]:
+    """The feature flags of cdktf.json, so direct runs and tests name resources like the CLI."""
+    config = json.loads((PROJECT_ROOT / "cdktf.json").read_text(encoding="utf-8"))
+    context: dict[str, Any] = config.get("context", {})
+    return context
+
+
+def new_app(outdir: str | None = None) -> App:
+    return App(outdir=outdir, context=cdktf_context()) if outdir else App(context=cdktf_context())
+
+
+def build_app(catalog: Catalog, app: App) -> App:
+    host = catalog.platform.host
+    if isinstance(host, ExistingHost):
+        vclusters = VClusterStack(
+            app, catalog, host_kubeconfig_path=host.kubeconfig_path, host_context=host.context
+        )
+    else:
+        kind = KindClusterStack(app, catalog, host)
+        # A cross-stack reference: vcluster reads kind-cluster's state and depends on it.
+        vclusters = VClusterStack(
+            app,
+            catalog,
+            host_kubeconfig_path=kind.host.kubeconfig_path,
+            host_context=kind.kubeconfig_context,
+        )
+    for team in catalog.teams:
+        TeamStack(
+            app,
+            catalog,
+            team,
+            kubeconfig_path=vclusters.vclusters[team.name].kubeconfig_path,
+        )
+    return app

@@ -1,0 +1,31 @@
+"""Layer 1: the KIND host cluster."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from constructs import Construct
+
+from constructs_lib.catalog import Catalog, KindHost
+from constructs_lib.kind_cluster import KindHostCluster, KindHostClusterProps
+from constructs_lib.state_backend import configure_state
+
+STACK_NAME = "kind-cluster"
+
+
+class KindClusterStack(TerraformStack):
+    def __init__(self, scope: Construct, catalog: Catalog, host: KindHost) -> None:
+        super().__init__(scope, STACK_NAME)
+        configure_state(self, catalog.platform.state, layer=f"platform/{STACK_NAME}")
+        self.host = KindHostCluster(
+            self,
+            "Host",
+            KindHostClusterProps(
+                cluster_name=host.cluster_name,
+                node_image=host.node_image,
+                workers=host.workers,
+                published_ports=host.port_pool.ports,
+            ),
+        )
+        TerraformOutput(self, "kubeconfig_path", value=self.host.kubeconfig_path)
+        TerraformOutput(self, "endpoint", value=self.host.endpoint)
+        self.kubeconfig_context = f"kind-{host.cluster_name}"

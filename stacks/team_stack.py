@@ -1,0 +1,62 @@
+"""Layer 3: one team's stack, deployed into that team's vcluster."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_random.provider import RandomProvider
+from cdktf_cdktf_provider_time.provider import TimeProvider
+from constructs import Construct
+
+from constructs_lib.catalog import Catalog, Team
+from constructs_lib.cluster_access import ClusterAccess
+from constructs_lib.labels import PlatformLabels
+from constructs_lib.state_backend import configure_state
+from constructs_lib.team import (
+    AppOptions,
+    CacheOptions,
+    DatabaseOptions,
+    TeamConstruct,
+    TeamProps,
+)
+
+
+def team_props(catalog: Catalog, team: Team) -> TeamProps:
+    """The catalog entry of a team, as the props of its construct."""
+    return TeamProps(
+        name=team.name,
+        labels=PlatformLabels(
+            team=team.name,
+            project=catalog.platform.project,
+            cost_center=catalog.cost_center_of(team),
+        ),
+        owners=team.owners,
+        app=AppOptions(
+            image=team.app.image, replicas=team.app.replicas, resources=team.app.resources
+        ),
+        quota=team.quota,
+        database=DatabaseOptions(
+            postgres_major=team.database.postgres_major,
+            instances=team.database.instances,
+            storage_gib=team.database.storage_gib,
+        )
+        if team.database is not None and team.database.enabled
+        else None,
+        cache=CacheOptions(storage_gib=team.cache.storage_gib)
+        if team.cache is not None and team.cache.enabled
+        else None,
+        protect=catalog.platform.production,
+    )
+
+
+class TeamStack(TerraformStack):
+    def __init__(
+        self, scope: Construct, catalog: Catalog, team: Team, *, kubeconfig_path: str
+    ) -> None:
+        super().__init__(scope, team.name)
+        configure_state(self, catalog.platform.state, layer=f"teams/{team.name}")
+        ClusterAccess(self, "VCluster", kubeconfig_path=kubeconfig_path)
+        RandomProvider(self, "random")
+        TimeProvider(self, "time")
+        self.team = TeamConstruct(self, "Team", team_props(catalog, team))
+        for name, value in self.team.outputs.items():
+            TerraformOutput(self, name, value=value)

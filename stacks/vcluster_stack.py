@@ -1,0 +1,72 @@
+"""Layer 2: one vcluster per team on the host, each handing over a kubeconfig file."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_local.provider import LocalProvider
+from constructs import Construct
+
+from constructs_lib.catalog import Catalog, ExistingHost, Team
+from constructs_lib.cluster_access import ClusterAccess
+from constructs_lib.labels import PlatformLabels
+from constructs_lib.state_backend import configure_state
+from constructs_lib.vcluster import TeamVCluster, VClusterProps
+from constructs_lib.vcluster_exposure import (
+    Exposure,
+    IngressExposure,
+    LoadBalancerExposure,
+    NodePortExposure,
+)
+
+STACK_NAME = "vcluster"
+
+
+def exposure_for(catalog: Catalog, team: Team) -> Exposure:
+    host = catalog.platform.host
+    if isinstance(host, ExistingHost):
+        team_host = f"{team.name}.{host.domain}"
+        if host.exposure == "load_balancer":
+            return LoadBalancerExposure(host=team_host)
+        return IngressExposure(host=team_host, ingress_class=host.ingress_class)
+    return NodePortExposure(node_port=catalog.node_port_of(team))
+
+
+class VClusterStack(TerraformStack):
+    def __init__(
+        self,
+        scope: Construct,
+        catalog: Catalog,
+        *,
+        host_kubeconfig_path: str,
+        host_context: str | None,
+    ) -> None:
+        super().__init__(scope, STACK_NAME)
+        configure_state(self, catalog.platform.state, layer=f"platform/{STACK_NAME}")
+        ClusterAccess(self, "Host", kubeconfig_path=host_kubeconfig_path, context=host_context)
+        LocalProvider(self, "local")
+        self.vclusters: dict[str, TeamVCluster] = {}
+        for team in catalog.teams:
+            self.vclusters[team.name] = TeamVCluster(
+                self,
+                team.name,
+                VClusterProps(
+                    team=team.name,
+                    labels=PlatformLabels(
+                        team=team.name,
+                        project=catalog.platform.project,
+                        cost_center=catalog.cost_center_of(team),
+                    ),
+                    exposure=exposure_for(catalog, team),
+                    chart_version=catalog.platform.versions.vcluster_chart,
+                    replicas=team.vcluster.replicas,
+                    backing_store=team.vcluster.backing_store,
+                    resources=team.vcluster.resources,
+                    quota=team.quota,
+                    protect=catalog.platform.production,
+                ),
+            )
+        TerraformOutput(
+            self,
+            "team_kubeconfig_paths",
+            value={name: vc.kubeconfig_path for name, vc in self.vclusters.items()},
+        )

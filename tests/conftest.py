@@ -1,0 +1,73 @@
+"""Shared fixtures: catalogs, and the app synthesized from them, all offline."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+from constructs_lib.catalog import Catalog
+from constructs_lib.catalog_loader import load_catalog, parse_catalog
+from stacks.app import build_app, new_app
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CATALOG = PROJECT_ROOT / "platform.yaml"
+REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
+
+Synthesized = dict[str, dict[str, Any]]
+
+
+def synthesize(catalog: Catalog, outdir: Path) -> Synthesized:
+    """Build and synth the app as `main.py` does; return each stack's cdk.tf.json."""
+    build_app(catalog, new_app(outdir=str(outdir))).synth()
+    return read_stacks(outdir)
+
+
+def read_stacks(outdir: Path) -> Synthesized:
+    return {
+        path.parent.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
+    }
+
+
+@pytest.fixture(scope="session")
+def default_catalog() -> Catalog:
+    return load_catalog(DEFAULT_CATALOG)
+
+
+@pytest.fixture(scope="session")
+def synthesized(default_catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The default catalog, synthesized once for the whole session."""
+    return synthesize(default_catalog, tmp_path_factory.mktemp("default"))
+
+
+@pytest.fixture
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Catalog], Synthesized]:
+    def _synth(catalog: Catalog) -> Synthesized:
+        return synthesize(catalog, tmp_path_factory.mktemp("synth"))
+
+    return _synth
+
+
+@pytest.fixture(scope="session")
+def catalog_from() -> Callable[[str], Catalog]:
+    def _parse(text: str) -> Catalog:
+        return parse_catalog(text, source="test.yaml")
+
+    return _parse
+
+
+def resources(stack: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return dict(stack.get("resource", {}).get(resource_type, {}))
+
+
+def only(mapping: dict[str, Any]) -> Any:
+    assert len(mapping) == 1, f"expected exactly one, got {sorted(mapping)}"
+    return next(iter(mapping.values()))
