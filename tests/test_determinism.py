@@ -1,0 +1,107 @@
+"""The same catalog gives byte-identical JSON, on any run and any checkout path."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+
+#: Absolute paths that name places inside a container, not on the deploy machine.
+IN_CONTAINER_PATHS = {"/", "/tmp", "//"}  # "//" is the key of cdktf's metadata comments
+
+#: What a checkout needs to synthesize.
+CHECKOUT_FILES = ("main.py", "cdktf.json", "platform.yaml", "stacks", "constructs_lib")
+
+
+def checkout(into: Path) -> Path:
+    into.mkdir(parents=True)
+    for name in CHECKOUT_FILES:
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, into / name)
+    return into
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+
+
+def synth_in(root: Path) -> dict[str, bytes]:
+    env = {k: v for k, v in os.environ.items() if k not in {"CDKTF_OUTDIR", "PLATFORM_CONFIG"}}
+    result = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = root / "cdktf.out"
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name in {"cdk.tf.json", "manifest.json"}
+    }
+
+
+@pytest.fixture(scope="module")
+def two_checkouts(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], ...]:
+    first = checkout(tmp_path_factory.mktemp("one") / "platform-repo")
+    second = checkout(tmp_path_factory.mktemp("two") / "a" / "deeper" / "clone")
+    return synth_in(first), synth_in(second), synth_in(first)
+
+
+def test_two_checkout_paths_give_byte_identical_json(
+    two_checkouts: tuple[dict[str, bytes], ...],
+) -> None:
+    first, second, _ = two_checkouts
+    assert sorted(first) == sorted(second)
+    assert first == second
+
+
+def test_synthesizing_twice_gives_byte_identical_json(
+    two_checkouts: tuple[dict[str, bytes], ...],
+) -> None:
+    first, _, again = two_checkouts
+    assert first == again
+
+
+def test_output_holds_no_absolute_path_user_host_or_timestamp(
+    two_checkouts: tuple[dict[str, bytes], ...],
+) -> None:
+    text = b"\n".join(two_checkouts[0].values()).decode()
+    forbidden = [str(PROJECT_ROOT), "/tmp/", "/root", "/home/", str(Path.home())]
+    for needle in forbidden:
+        assert needle not in text
+    absolute: set[str] = set()
+    for blob in two_checkouts[0].values():
+        absolute |= {v for v in _strings(json.loads(blob)) if v.startswith("/")}
+    # Only paths inside containers (mount path, probe path) may be absolute.
+    assert absolute <= IN_CONTAINER_PATHS, absolute - IN_CONTAINER_PATHS
+    assert re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text) is None, "a timestamp slipped in"
+    for name in {getpass.getuser(), socket.gethostname()} - {"root"}:
+        assert f'"{name}"' not in text
