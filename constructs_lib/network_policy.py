@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Final
 
-from cdktf_cdktf_provider_kubernetes.network_policy_v1 import NetworkPolicyV1
+from cdktf_cdktf_provider_kubernetes.network_policy_v1 import (
+    NetworkPolicyV1,
+    NetworkPolicyV1Metadata,
+    NetworkPolicyV1Spec,
+    NetworkPolicyV1SpecEgress,
+    NetworkPolicyV1SpecEgressPorts,
+    NetworkPolicyV1SpecEgressTo,
+    NetworkPolicyV1SpecEgressToPodSelector,
+    NetworkPolicyV1SpecIngress,
+    NetworkPolicyV1SpecIngressFrom,
+    NetworkPolicyV1SpecIngressFromNamespaceSelector,
+    NetworkPolicyV1SpecIngressFromPodSelector,
+    NetworkPolicyV1SpecIngressPorts,
+    NetworkPolicyV1SpecPodSelector,
+)
 from constructs import Construct
 
 from constructs_lib.backing_service import BackingService
@@ -14,12 +28,24 @@ from constructs_lib.backing_service import BackingService
 _KUBERNETES_API_PORTS: Final = (443, 6443, 8443)
 
 
-def _ports(*ports: int, protocol: str = "TCP") -> list[dict[str, Any]]:
-    return [{"port": str(p), "protocol": protocol} for p in ports]
+def _in_ports(*ports: int) -> list[NetworkPolicyV1SpecIngressPorts]:
+    return [NetworkPolicyV1SpecIngressPorts(port=str(p), protocol="TCP") for p in ports]
 
 
-def _pods(labels: Mapping[str, str]) -> dict[str, Any]:
-    return {"match_labels": dict(labels)}
+def _out_ports(*ports: int, protocol: str = "TCP") -> list[NetworkPolicyV1SpecEgressPorts]:
+    return [NetworkPolicyV1SpecEgressPorts(port=str(p), protocol=protocol) for p in ports]
+
+
+def _from_pods(labels: Mapping[str, str]) -> NetworkPolicyV1SpecIngressFrom:
+    return NetworkPolicyV1SpecIngressFrom(
+        pod_selector=NetworkPolicyV1SpecIngressFromPodSelector(match_labels=dict(labels))
+    )
+
+
+def _to_pods(labels: Mapping[str, str]) -> NetworkPolicyV1SpecEgressTo:
+    return NetworkPolicyV1SpecEgressTo(
+        pod_selector=NetworkPolicyV1SpecEgressToPodSelector(match_labels=dict(labels))
+    )
 
 
 class TeamNetworkPolicy(Construct):
@@ -39,18 +65,32 @@ class TeamNetworkPolicy(Construct):
         super().__init__(scope, id)
         self._namespace = namespace
         self._labels = dict(labels)
-        self._policy("DefaultDeny", "default-deny", {}, deny_all=True)
+        # A policy type with no rules denies that direction: that is how default-deny works.
+        self._policy("DefaultDeny", "default-deny", {}, types=["Ingress", "Egress"])
         self._policy(
             "AllowDns",
             "allow-dns",
             {},
-            egress=[{"ports": _ports(53, protocol="UDP") + _ports(53)}],
+            egress=[
+                NetworkPolicyV1SpecEgress(
+                    ports=_out_ports(53, protocol="UDP") + _out_ports(53, protocol="TCP")
+                )
+            ],
         )
         self._policy(
             "AllowAppIngress",
             "allow-app-ingress",
-            _pods(app_selector),
-            ingress=[{"from": [{"pod_selector": {}}], "ports": _ports(app_port)}],
+            app_selector,
+            ingress=[
+                NetworkPolicyV1SpecIngress(
+                    from_=[
+                        NetworkPolicyV1SpecIngressFrom(
+                            pod_selector=NetworkPolicyV1SpecIngressFromPodSelector()
+                        )
+                    ],
+                    ports=_in_ports(app_port),
+                )
+            ],
         )
         for service in services:
             self._allow_service(service, app_selector)
@@ -60,69 +100,75 @@ class TeamNetworkPolicy(Construct):
         self._policy(
             f"AllowAppTo{role.title()}",
             f"allow-app-to-{role}",
-            _pods(app_selector),
+            app_selector,
             egress=[
-                {
-                    "to": [{"pod_selector": _pods(service.pod_selector)}],
-                    "ports": _ports(service.port),
-                }
+                NetworkPolicyV1SpecEgress(
+                    to=[_to_pods(service.pod_selector)], ports=_out_ports(service.port)
+                )
             ],
         )
-        ingress: list[dict[str, Any]] = [
-            {"from": [{"pod_selector": _pods(app_selector)}], "ports": _ports(service.port)}
+        ingress = [
+            NetworkPolicyV1SpecIngress(
+                from_=[_from_pods(app_selector)], ports=_in_ports(service.port)
+            )
         ]
-        egress: list[dict[str, Any]] = []
+        egress: list[NetworkPolicyV1SpecEgress] = []
         if service.operator_namespace:
+            operator = NetworkPolicyV1SpecIngressFromNamespaceSelector(
+                match_labels={"kubernetes.io/metadata.name": service.operator_namespace}
+            )
             ingress.append(
-                {
-                    "from": [
-                        {
-                            "namespace_selector": _pods(
-                                {"kubernetes.io/metadata.name": service.operator_namespace}
-                            )
-                        }
-                    ],
-                    "ports": _ports(*service.operator_ports),
-                }
+                NetworkPolicyV1SpecIngress(
+                    from_=[NetworkPolicyV1SpecIngressFrom(namespace_selector=operator)],
+                    ports=_in_ports(*service.operator_ports),
+                )
             )
         if service.peers_connect:
-            peers = [{"pod_selector": _pods(service.pod_selector)}]
-            ingress.append({"from": peers, "ports": _ports(service.port)})
-            egress.append({"to": peers, "ports": _ports(service.port)})
+            ingress.append(
+                NetworkPolicyV1SpecIngress(
+                    from_=[_from_pods(service.pod_selector)], ports=_in_ports(service.port)
+                )
+            )
+            egress.append(
+                NetworkPolicyV1SpecEgress(
+                    to=[_to_pods(service.pod_selector)], ports=_out_ports(service.port)
+                )
+            )
         if service.needs_kubernetes_api:
-            egress.append({"ports": _ports(*_KUBERNETES_API_PORTS)})
+            egress.append(NetworkPolicyV1SpecEgress(ports=_out_ports(*_KUBERNETES_API_PORTS)))
         self._policy(
             f"Allow{role.title()}Traffic",
             f"allow-{role}-traffic",
-            _pods(service.pod_selector),
+            service.pod_selector,
             ingress=ingress,
-            egress=egress or None,
+            egress=egress,
         )
 
     def _policy(
         self,
         id: str,
         name: str,
-        pod_selector: dict[str, Any],
+        pod_labels: Mapping[str, str],
         *,
-        ingress: list[dict[str, Any]] | None = None,
-        egress: list[dict[str, Any]] | None = None,
-        deny_all: bool = False,
+        ingress: Sequence[NetworkPolicyV1SpecIngress] = (),
+        egress: Sequence[NetworkPolicyV1SpecEgress] = (),
+        types: Sequence[str] = (),
     ) -> None:
-        # A policy type with no rules denies that direction: that is how default-deny works.
-        types = ["Ingress", "Egress"] if deny_all else []
-        if ingress:
-            types.append("Ingress")
-        if egress:
-            types.append("Egress")
-        spec: dict[str, Any] = {"pod_selector": pod_selector, "policy_types": types}
-        if ingress:
-            spec["ingress"] = ingress
-        if egress:
-            spec["egress"] = egress
+        policy_types = list(types) or (["Ingress"] if ingress else []) + (
+            ["Egress"] if egress else []
+        )
         NetworkPolicyV1(
             self,
             id,
-            metadata={"name": name, "namespace": self._namespace, "labels": self._labels},
-            spec=spec,
+            metadata=NetworkPolicyV1Metadata(
+                name=name, namespace=self._namespace, labels=self._labels
+            ),
+            spec=NetworkPolicyV1Spec(
+                pod_selector=NetworkPolicyV1SpecPodSelector(match_labels=dict(pod_labels))
+                if pod_labels
+                else NetworkPolicyV1SpecPodSelector(),
+                policy_types=policy_types,
+                ingress=list(ingress) or None,
+                egress=list(egress) or None,
+            ),
         )

@@ -85,3 +85,7 @@ POSTGRES_RESOURCES: Final = Resources(
 CACHE_RESOURCES: Final = Resources(
     cpu_request="50m", memory_request="64Mi", cpu_limit="500m", memory_limit="256Mi"
 )
+#: What a container gets when it states no requests or limits (LimitRange, in and out of vclusters).
+CONTAINER_DEFAULTS: Final = Resources(
+    cpu_request="100m", memory_request="128Mi", cpu_limit="500m", memory_limit="512Mi"
+)

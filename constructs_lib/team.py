@@ -7,9 +7,18 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from cdktf_cdktf_provider_kubernetes.config_map_v1 import ConfigMapV1, ConfigMapV1Metadata
-from cdktf_cdktf_provider_kubernetes.limit_range_v1 import LimitRangeV1
+from cdktf_cdktf_provider_kubernetes.limit_range_v1 import (
+    LimitRangeV1,
+    LimitRangeV1Metadata,
+    LimitRangeV1Spec,
+    LimitRangeV1SpecLimit,
+)
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
-from cdktf_cdktf_provider_kubernetes.resource_quota_v1 import ResourceQuotaV1
+from cdktf_cdktf_provider_kubernetes.resource_quota_v1 import (
+    ResourceQuotaV1,
+    ResourceQuotaV1Metadata,
+    ResourceQuotaV1Spec,
+)
 from constructs import Construct
 
 from constructs_lib import versions
@@ -19,7 +28,7 @@ from constructs_lib.labels import PlatformLabels
 from constructs_lib.network_policy import TeamNetworkPolicy
 from constructs_lib.pod_security import pod_security_labels
 from constructs_lib.postgres import PostgresDatabase, PostgresProps
-from constructs_lib.resources import APP_RESOURCES, Quota, Resources
+from constructs_lib.resources import APP_RESOURCES, CONTAINER_DEFAULTS, Quota, Resources
 from constructs_lib.web_app import (
     CONTAINER_PORT,
     SecretEnv,
@@ -88,22 +97,22 @@ class TeamConstruct(Construct):
         ResourceQuotaV1(
             self,
             "Quota",
-            metadata={"name": "team-quota", "namespace": ns, "labels": labels},
-            spec={"hard": props.quota.as_hard_limits()},
+            metadata=ResourceQuotaV1Metadata(name="team-quota", namespace=ns, labels=labels),
+            spec=ResourceQuotaV1Spec(hard=props.quota.as_hard_limits()),
         )
         LimitRangeV1(
             self,
             "LimitRange",
-            metadata={"name": "team-defaults", "namespace": ns, "labels": labels},
-            spec={
-                "limit": [
-                    {
-                        "type": "Container",
-                        "default": {"cpu": "500m", "memory": "512Mi"},
-                        "default_request": {"cpu": "100m", "memory": "128Mi"},
-                    }
+            metadata=LimitRangeV1Metadata(name="team-defaults", namespace=ns, labels=labels),
+            spec=LimitRangeV1Spec(
+                limit=[
+                    LimitRangeV1SpecLimit(
+                        type="Container",
+                        default=dict(CONTAINER_DEFAULTS.as_kubernetes()["limits"]),
+                        default_request=dict(CONTAINER_DEFAULTS.as_kubernetes()["requests"]),
+                    )
                 ]
-            },
+            ),
         )
         self.services: list[BackingService] = []
         if props.database is not None:

@@ -21,7 +21,7 @@ from constructs_lib.helm_values import values_document
 from constructs_lib.labels import PlatformLabels
 from constructs_lib.paths import team_kubeconfig_path
 from constructs_lib.pod_security import pod_security_labels
-from constructs_lib.resources import VCLUSTER_RESOURCES, Quota, Resources
+from constructs_lib.resources import CONTAINER_DEFAULTS, VCLUSTER_RESOURCES, Quota, Resources
 from constructs_lib.vcluster_exposure import API_SERVER_PORT, Exposure
 
 #: The uid/gid the control plane runs as: any non-root id works, this is the one vcluster documents.
@@ -117,13 +117,21 @@ def vcluster_values(props: VClusterProps) -> dict[str, Any]:
     return {
         "controlPlane": control_plane,
         "exportKubeConfig": {"server": props.exposure.server, "context": f"vcluster-{props.team}"},
+        # Pods run on the host: the team's own NetworkPolicies and PodDisruptionBudgets only
+        # take effect once the vcluster copies them there.
+        "sync": {
+            "toHost": {
+                "networkPolicies": {"enabled": True},
+                "podDisruptionBudgets": {"enabled": True},
+            }
+        },
         "policies": {
             "resourceQuota": {"enabled": True, "labels": labels, "quota": quota},
             "limitRange": {
                 "enabled": True,
                 "labels": labels,
-                "default": {"cpu": "500m", "memory": "512Mi"},
-                "defaultRequest": {"cpu": "100m", "memory": "128Mi"},
+                "default": CONTAINER_DEFAULTS.as_kubernetes()["limits"],
+                "defaultRequest": CONTAINER_DEFAULTS.as_kubernetes()["requests"],
             },
             "networkPolicy": {
                 "enabled": True,
