@@ -27,6 +27,12 @@ def new_app(outdir: str | None = None) -> App:
     return App(outdir=outdir, context=cdktf_context()) if outdir else App(context=cdktf_context())
 
 
+def synthesize(catalog: Catalog, outdir: Path) -> Path:
+    """Synthesize `catalog` into `outdir` exactly as `cdktf synth` would; return `outdir`."""
+    build_app(catalog, new_app(outdir=str(outdir))).synth()
+    return outdir
+
+
 def build_app(catalog: Catalog, app: App) -> App:
     host = catalog.platform.host
     if isinstance(host, ExistingHost):

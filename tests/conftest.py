@@ -15,7 +15,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 from constructs_lib.catalog import Catalog
 from constructs_lib.catalog_loader import load_catalog, parse_catalog
-from stacks.app import build_app, new_app
+from stacks.app import synthesize as synthesize_app
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG = PROJECT_ROOT / "platform.yaml"
@@ -26,8 +26,7 @@ Synthesized = dict[str, dict[str, Any]]
 
 def synthesize(catalog: Catalog, outdir: Path) -> Synthesized:
     """Build and synth the app as `main.py` does; return each stack's cdk.tf.json."""
-    build_app(catalog, new_app(outdir=str(outdir))).synth()
-    return read_stacks(outdir)
+    return read_stacks(synthesize_app(catalog, outdir))
 
 
 def read_stacks(outdir: Path) -> Synthesized:

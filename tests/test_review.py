@@ -1,0 +1,100 @@
+"""`review --base`: a Markdown report of what a change does, on a real two-revision history."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tools.review import compare, render
+
+CHECKOUT_FILES = ("main.py", "cdktf.json", "platform.yaml", "stacks", "constructs_lib")
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository whose first commit is the default platform and second adds team-c."""
+    root = tmp_path_factory.mktemp("history") / "platform"
+    root.mkdir()
+    for name in CHECKOUT_FILES:
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, root / name)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", ".")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    with (root / "platform.yaml").open("a") as catalog:
+        catalog.write("\n  - name: team-c\n    cache: {}\n")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "team-c")
+    return root
+
+
+def review(repo: Path, base: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.review", "--base", base, "--repo", str(repo)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def test_adding_a_team_is_reported_per_stack_and_exits_one(repo: Path) -> None:
+    result = review(repo, "HEAD~1")
+    assert result.returncode == 1, result.stderr
+    report = result.stdout
+    assert report.startswith("## Platform review: `HEAD~1` → working tree")
+    assert "| `team-c` | added |" in report
+    assert "| `vcluster` | changed |" in report
+    assert "| `team-a` | unchanged | 0 | 0 | 0 |" in report
+    assert "| `kind-cluster` | unchanged |" in report
+    assert "- added: `helm_release.team-c_Release_" in report
+    assert "Dangerous" not in report
+
+
+def test_no_change_says_so_and_exits_zero(repo: Path) -> None:
+    result = review(repo, "HEAD")
+    assert result.returncode == 0, result.stderr
+    assert "No stack changes." in result.stdout
+
+
+def test_an_unknown_revision_exits_two_with_one_message(repo: Path) -> None:
+    result = review(repo, "no-such-rev")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: cannot read revision 'no-such-rev'")
+
+
+# --- the danger rules, on synthesized stacks --------------------------------------------
+
+
+def test_flags_replacing_the_kind_cluster_and_removing_data() -> None:
+    kind_base = {"resource": {"kind_cluster": {"host": {"name": "p", "node_image": "a"}}}}
+    kind_head = {"resource": {"kind_cluster": {"host": {"name": "p", "node_image": "b"}}}}
+    database = {"resource": {"helm_release": {"db": {"chart": "cluster", "name": "postgres"}}}}
+    app_only = {"resource": {"kubernetes_deployment_v1": {"app": {"x": 1}}}}
+    base: dict[str, dict[str, Any]] = {
+        "kind-cluster": kind_base,
+        "team-a": {"resource": {**database["resource"], **app_only["resource"]}},
+        "team-b": database,
+    }
+    head: dict[str, dict[str, Any]] = {"kind-cluster": kind_head, "team-a": app_only}
+    report = render(compare(base, head, base_label="main"))
+    assert "### ⚠️ Dangerous changes" in report
+    assert "`kind_cluster.host` would be **replaced (every argument is ForceNew)**" in report
+    assert "`team-a`: the database `helm_release.db` is **removed**." in report
+    assert "`team-b`: the whole team stack is **removed**, including its PostgreSQL" in report

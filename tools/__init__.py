@@ -1,0 +1,1 @@
+"""Commands around the app: generate derived files, onboard a team, review a change, benchmark."""

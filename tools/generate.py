@@ -1,0 +1,63 @@
+"""`pipenv run generate`: rewrite every file derived from the catalog.
+
+- `cdktf.out/` (manifest and each stack's cdk.tf.json), committed for review and for Atlantis;
+- `atlantis.yaml`, one project per stack;
+- the stack picture in README.md.
+
+Tests fail when any of them is out of date with `platform.yaml`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from constructs_lib.catalog import Catalog
+from constructs_lib.catalog_loader import CatalogError, catalog_path, load_catalog
+from stacks.app import PROJECT_ROOT, synthesize
+from tools.atlantis_config import atlantis_config, render
+from tools.manifest import read_manifest
+from tools.stack_graph import mermaid, replace_graph
+
+OUTDIR = PROJECT_ROOT / "cdktf.out"
+
+
+def derived_files(catalog: Catalog, outdir: Path) -> dict[Path, str]:
+    """Everything derived from `catalog`, keyed by path relative to the checkout root."""
+    synthesize(catalog, outdir)
+    files = {
+        Path("cdktf.out") / p.relative_to(outdir): p.read_text(encoding="utf-8")
+        for p in sorted(outdir.rglob("*"))
+        if p.is_file()
+    }
+    stacks = read_manifest(outdir, checkout_root=outdir.parent)
+    files[Path("atlantis.yaml")] = render(atlantis_config(stacks))
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    files[Path("README.md")] = replace_graph(readme, mermaid(stacks, catalog))
+    return files
+
+
+def main() -> int:
+    try:
+        catalog = load_catalog(catalog_path())
+    except CatalogError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        files = derived_files(catalog, Path(tmp) / "cdktf.out")
+    shutil.rmtree(OUTDIR / "stacks", ignore_errors=True)
+    for relative, text in files.items():
+        target = PROJECT_ROOT / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    print(f"wrote cdktf.out/, atlantis.yaml and the README picture for {len(catalog.teams)} teams")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""`pipenv run review --base <rev>`: what a change does to the synthesized stacks, offline.
+
+Synthesizes the catalog at the base revision (with that revision's code) and in the working
+tree, compares the two, and prints a Markdown report fit for a pull-request comment. It shouts
+about changes that destroy data: replacing the KIND cluster, removing a database or a team.
+
+Exit code: 0 nothing changed, 1 something changed, 2 the review could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from stacks.app import PROJECT_ROOT
+
+#: Resource types whose every argument is ForceNew: any change replaces them.
+REPLACED_ON_ANY_CHANGE: Final = {"kind_cluster": "the KIND host cluster and everything on it"}
+#: Helm charts that hold data.
+DATABASE_CHARTS: Final = {"cluster"}
+
+Stacks = dict[str, dict[str, Any]]
+
+
+class ReviewError(Exception):
+    pass
+
+
+@dataclass(kw_only=True)
+class StackChange:
+    name: str
+    status: str  # added, removed, changed, unchanged
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class Review:
+    base: str
+    stacks: list[StackChange]
+    dangers: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return any(s.status != "unchanged" for s in self.stacks)
+
+
+def _addresses(stack: dict[str, Any]) -> dict[str, str]:
+    """Each resource and data source, by Terraform address, as comparable JSON."""
+    found: dict[str, str] = {}
+    for section, prefix in (("resource", ""), ("data", "data.")):
+        for kind, items in stack.get(section, {}).items():
+            for name, body in items.items():
+                content = {k: v for k, v in body.items() if k != "//"}
+                found[f"{prefix}{kind}.{name}"] = json.dumps(content, sort_keys=True)
+    for name, body in stack.get("output", {}).items():
+        found[f"output.{name}"] = json.dumps(body, sort_keys=True)
+    for name, body in stack.get("provider", {}).items():
+        found[f"provider.{name}"] = json.dumps(body, sort_keys=True)
+    return found
+
+
+def _chart(stack: dict[str, Any], address: str) -> str | None:
+    kind, _, name = address.partition(".")
+    if kind != "helm_release":
+        return None
+    release = stack.get("resource", {}).get(kind, {}).get(name, {})
+    chart = release.get("chart")
+    return chart if isinstance(chart, str) else None
+
+
+def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
+    changes: list[StackChange] = []
+    dangers: list[str] = []
+    for name in sorted(set(base) | set(head)):
+        before = _addresses(base.get(name, {}))
+        after = _addresses(head.get(name, {}))
+        change = StackChange(
+            name=name,
+            status="added" if name not in base else "removed" if name not in head else "changed",
+            added=sorted(set(after) - set(before)),
+            removed=sorted(set(before) - set(after)),
+            changed=sorted(a for a in set(before) & set(after) if before[a] != after[a]),
+        )
+        if change.status == "changed" and not (change.added or change.removed or change.changed):
+            change.status = "unchanged"
+        changes.append(change)
+        dangers.extend(_dangers(change, base.get(name, {})))
+    return Review(base=base_label, stacks=changes, dangers=dangers)
+
+
+def _dangers(change: StackChange, base_stack: dict[str, Any]) -> Iterable[str]:
+    for address in change.changed + change.removed:
+        kind = address.split(".", 1)[0]
+        if kind in REPLACED_ON_ANY_CHANGE:
+            verb = (
+                "removed" if address in change.removed else "replaced (every argument is ForceNew)"
+            )
+            yield (
+                f"`{change.name}`: `{address}` would be **{verb}**: this destroys "
+                f"{REPLACED_ON_ANY_CHANGE[kind]}."
+            )
+    databases = [a for a in change.removed if _chart(base_stack, a) in DATABASE_CHARTS]
+    if change.status == "removed":
+        has_data = bool(databases)
+        yield (
+            f"`{change.name}`: the whole team stack is **removed**"
+            + (", including its PostgreSQL database." if has_data else ".")
+        )
+    else:
+        for address in databases:
+            yield f"`{change.name}`: the database `{address}` is **removed**."
+
+
+def render(review: Review) -> str:
+    out = io.StringIO()
+    out.write(f"## Platform review: `{review.base}` → working tree\n\n")
+    if not review.changed:
+        out.write("No stack changes.\n")
+        return out.getvalue()
+    if review.dangers:
+        out.write("### ⚠️ Dangerous changes\n\n")
+        for danger in review.dangers:
+            out.write(f"- {danger}\n")
+        out.write("\n")
+    out.write("| stack | status | added | changed | removed |\n|---|---|---:|---:|---:|\n")
+    for s in review.stacks:
+        out.write(
+            f"| `{s.name}` | {s.status} | {len(s.added)} | {len(s.changed)} | {len(s.removed)} |\n"
+        )
+    for s in review.stacks:
+        if s.status == "unchanged":
+            continue
+        out.write(f"\n<details><summary><code>{s.name}</code>: {s.status}</summary>\n\n")
+        for label, addresses in (
+            ("added", s.added),
+            ("changed", s.changed),
+            ("removed", s.removed),
+        ):
+            for address in addresses:
+                out.write(f"- {label}: `{address}`\n")
+        out.write("\n</details>\n")
+    return out.getvalue()
+
+
+# --- synthesizing the two sides ---------------------------------------------------------
+
+
+def _synth_tree(root: Path, outdir: Path) -> Stacks:
+    env = {k: v for k, v in os.environ.items() if k != "PLATFORM_CONFIG"}
+    env["CDKTF_OUTDIR"] = str(outdir)
+    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    result = subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ReviewError(f"synthesis failed in {root}:\n{result.stderr.strip()}")
+    return {
+        p.parent.name: json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
+    }
+
+
+def _export_revision(repo: Path, revision: str, into: Path) -> None:
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", "--format=tar", revision],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        raise ReviewError(f"cannot read revision {revision!r}: {archive.stderr.decode().strip()}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+
+
+def review_against(base: str, repo: Path = PROJECT_ROOT) -> Review:
+    with tempfile.TemporaryDirectory() as tmp:
+        base_tree = Path(tmp) / "base"
+        _export_revision(repo, base, base_tree)
+        base_stacks = _synth_tree(base_tree, Path(tmp) / "base.out")
+        head_stacks = _synth_tree(repo, Path(tmp) / "head.out")
+    return compare(base_stacks, head_stacks, base_label=base)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="review", description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="git revision to compare against")
+    parser.add_argument("--repo", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        review = review_against(args.base, args.repo)
+    except ReviewError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(render(review), end="")
+    return 1 if review.changed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
