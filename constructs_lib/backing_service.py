@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
+
+#: Where the app finds each service's credentials, one file per key (never in env variables).
+CREDENTIALS_ROOT: Final = "/var/run/secrets/platform"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -20,8 +24,8 @@ class BackingService:
     port: int
     secret_name: str
     """Kubernetes Secret holding the credentials (never the credentials themselves)."""
-    env: Mapping[str, str]
-    """Environment variable of the app -> key in `secret_name`."""
+    secret_keys: tuple[str, ...]
+    """Keys of `secret_name` the app may read; they appear as files in its credentials dir."""
     pod_selector: Mapping[str, str]
     """Labels of the service's pods, for network policy."""
     operator_namespace: str | None = None
@@ -31,3 +35,7 @@ class BackingService:
     """Its pods talk to the Kubernetes API (CNPG's instance manager does)."""
     peers_connect: bool = False
     """Its pods connect to each other on `port` (replication)."""
+
+    @property
+    def credentials_dir(self) -> str:
+        return f"{CREDENTIALS_ROOT}/{self.role}"

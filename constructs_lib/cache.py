@@ -110,6 +110,6 @@ class ValkeyCache(Construct):
             host=self.props.host,
             port=VALKEY_PORT,
             secret_name=self.props.auth_secret_name,
-            env={"VALKEY_PASSWORD": _PASSWORD_KEY},
+            secret_keys=(_PASSWORD_KEY,),
             pod_selector=self.props.pod_labels,
         )

@@ -31,7 +31,7 @@ from constructs_lib.postgres import PostgresDatabase, PostgresProps
 from constructs_lib.resources import APP_RESOURCES, CONTAINER_DEFAULTS, Quota, Resources
 from constructs_lib.web_app import (
     CONTAINER_PORT,
-    SecretEnv,
+    SecretFiles,
     WebApp,
     WebAppProps,
 )
@@ -148,10 +148,11 @@ class TeamConstruct(Construct):
                 image=props.app.image,
                 replicas=props.app.replicas,
                 resources=props.app.resources,
-                secret_env=tuple(
-                    SecretEnv(name=env, secret_name=s.secret_name, key=key)
+                secret_files=tuple(
+                    SecretFiles(
+                        secret_name=s.secret_name, mount_path=s.credentials_dir, keys=s.secret_keys
+                    )
                     for s in self.services
-                    for env, key in s.env.items()
                 ),
             ),
         )
@@ -185,6 +186,7 @@ class TeamConstruct(Construct):
         for s in self.services:
             info[f"{s.role}_endpoint"] = f"{s.host}:{s.port}"
             info[f"{s.role}_secret"] = s.secret_name
+            info[f"{s.role}_credentials_dir"] = s.credentials_dir
         return info
 
     @property

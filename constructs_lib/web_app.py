@@ -15,9 +15,6 @@ from cdktf_cdktf_provider_kubernetes.deployment_v1 import (
     DeploymentV1SpecTemplateMetadata,
     DeploymentV1SpecTemplateSpec,
     DeploymentV1SpecTemplateSpecContainer,
-    DeploymentV1SpecTemplateSpecContainerEnv,
-    DeploymentV1SpecTemplateSpecContainerEnvValueFrom,
-    DeploymentV1SpecTemplateSpecContainerEnvValueFromSecretKeyRef,
     DeploymentV1SpecTemplateSpecContainerLivenessProbe,
     DeploymentV1SpecTemplateSpecContainerLivenessProbeHttpGet,
     DeploymentV1SpecTemplateSpecContainerPort,
@@ -31,6 +28,8 @@ from cdktf_cdktf_provider_kubernetes.deployment_v1 import (
     DeploymentV1SpecTemplateSpecSecurityContextSeccompProfile,
     DeploymentV1SpecTemplateSpecVolume,
     DeploymentV1SpecTemplateSpecVolumeEmptyDir,
+    DeploymentV1SpecTemplateSpecVolumeSecret,
+    DeploymentV1SpecTemplateSpecVolumeSecretItems,
 )
 from cdktf_cdktf_provider_kubernetes.service_v1 import (
     ServiceV1,
@@ -50,12 +49,12 @@ _NGINX_UID: Final = 101
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class SecretEnv:
-    """An environment variable read from a key of a Kubernetes Secret."""
+class SecretFiles:
+    """Keys of a Kubernetes Secret mounted read-only as files: credentials never sit in env."""
 
-    name: str
     secret_name: str
-    key: str
+    mount_path: str
+    keys: tuple[str, ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -67,7 +66,7 @@ class WebAppProps:
     """Must listen on 8080 as a non-root user (nginx-unprivileged does)."""
     replicas: int = 2
     resources: Resources = APP_RESOURCES
-    secret_env: tuple[SecretEnv, ...] = ()
+    secret_files: tuple[SecretFiles, ...] = ()
     writable_paths: tuple[str, ...] = ("/tmp",)
     """emptyDirs over the read-only root filesystem (nginx writes its pid and caches to /tmp)."""
     health_path: str = "/"
@@ -93,6 +92,7 @@ class WebApp(Construct):
         self.props = props
         labels = dict(props.labels) | props.selector
         volumes = {f"writable-{i}": path for i, path in enumerate(props.writable_paths)}
+        secret_volumes = {f"secret-{f.secret_name}": f for f in props.secret_files}
         container = DeploymentV1SpecTemplateSpecContainer(
             name=props.name,
             image=props.image,
@@ -101,17 +101,7 @@ class WebApp(Construct):
                     container_port=CONTAINER_PORT, name="http"
                 )
             ],
-            env=[
-                DeploymentV1SpecTemplateSpecContainerEnv(
-                    name=e.name,
-                    value_from=DeploymentV1SpecTemplateSpecContainerEnvValueFrom(
-                        secret_key_ref=DeploymentV1SpecTemplateSpecContainerEnvValueFromSecretKeyRef(
-                            name=e.secret_name, key=e.key
-                        )
-                    ),
-                )
-                for e in props.secret_env
-            ],
+            image_pull_policy="Always",
             resources=DeploymentV1SpecTemplateSpecContainerResources(
                 requests=props.resources.as_kubernetes()["requests"],
                 limits=props.resources.as_kubernetes()["limits"],
@@ -145,6 +135,12 @@ class WebApp(Construct):
             volume_mount=[
                 DeploymentV1SpecTemplateSpecContainerVolumeMount(name=name, mount_path=path)
                 for name, path in volumes.items()
+            ]
+            + [
+                DeploymentV1SpecTemplateSpecContainerVolumeMount(
+                    name=name, mount_path=files.mount_path, read_only=True
+                )
+                for name, files in secret_volumes.items()
             ],
         )
         self.deployment = DeploymentV1(
@@ -178,6 +174,22 @@ class WebApp(Construct):
                                 ),
                             )
                             for name in volumes
+                        ]
+                        + [
+                            DeploymentV1SpecTemplateSpecVolume(
+                                name=name,
+                                secret=DeploymentV1SpecTemplateSpecVolumeSecret(
+                                    secret_name=files.secret_name,
+                                    default_mode="0400",
+                                    items=[
+                                        DeploymentV1SpecTemplateSpecVolumeSecretItems(
+                                            key=key, path=key
+                                        )
+                                        for key in files.keys
+                                    ],
+                                ),
+                            )
+                            for name, files in secret_volumes.items()
                         ],
                     ),
                 ),

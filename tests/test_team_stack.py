@@ -148,7 +148,7 @@ def test_app_container_is_locked_down(synthesized: Synthesized) -> None:
 
 def test_app_gets_a_writable_tmp_over_its_read_only_root(synthesized: Synthesized) -> None:
     mounts = container(synthesized["team-a"])["volume_mount"]
-    assert [m["mount_path"] for m in mounts] == ["/tmp"]
+    assert mounts[0]["mount_path"] == "/tmp"
     volumes = deployment(synthesized["team-a"])["spec"]["template"]["spec"]["volume"]
     assert volumes[0]["name"] == mounts[0]["name"]
     assert "empty_dir" in volumes[0]
@@ -174,22 +174,45 @@ def test_app_is_behind_a_cluster_ip_service(synthesized: Synthesized) -> None:
     assert template_labels.items() >= service["spec"]["selector"].items()
 
 
-def test_app_reads_database_credentials_from_the_generated_secret(synthesized: Synthesized) -> None:
-    env = {
-        e["name"]: e["value_from"]["secret_key_ref"]
-        for e in container(synthesized["team-a"])["env"]
+def secret_volumes(stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Mount path -> the secret volume mounted there."""
+    pod = deployment(stack)["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volume"]}
+    return {
+        m["mount_path"]: {**volumes[m["name"]]["secret"], "read_only": m.get("read_only")}
+        for m in container(stack)["volume_mount"]
+        if "secret" in volumes[m["name"]]
     }
-    assert env["DATABASE_URL"] == {"name": "postgres-app", "key": "uri"}
-    assert env["PGPASSWORD"] == {"name": "postgres-app", "key": "password"}
-    assert {"PGHOST", "PGPORT", "PGDATABASE", "PGUSER"} <= set(env)
 
 
-def test_app_reads_the_cache_password_from_its_secret(synthesized: Synthesized) -> None:
-    env = {
-        e["name"]: e["value_from"]["secret_key_ref"]
-        for e in container(synthesized["team-b"])["env"]
-    }
-    assert env == {"VALKEY_PASSWORD": {"name": "cache-auth", "key": "default"}}
+def test_app_reads_database_credentials_as_files_from_the_generated_secret(
+    synthesized: Synthesized,
+) -> None:
+    mounted = secret_volumes(synthesized["team-a"])
+    database = mounted["/var/run/secrets/platform/database"]
+    assert database["secret_name"] == "postgres-app"
+    assert database["read_only"] is True
+    assert database["default_mode"] == "0400"
+    keys = {item["key"] for item in database["items"]}
+    assert keys == {"uri", "host", "port", "dbname", "username", "password"}
+
+
+def test_app_reads_the_cache_password_as_a_file(synthesized: Synthesized) -> None:
+    mounted = secret_volumes(synthesized["team-b"])
+    assert list(mounted) == ["/var/run/secrets/platform/cache"]
+    assert mounted["/var/run/secrets/platform/cache"]["secret_name"] == "cache-auth"
+    assert mounted["/var/run/secrets/platform/cache"]["items"] == [
+        {"key": "default", "path": "default"}
+    ]
+
+
+def test_no_credential_is_passed_through_environment_variables(synthesized: Synthesized) -> None:
+    for team in ("team-a", "team-b"):
+        assert "env" not in container(synthesized[team])
+
+
+def test_images_are_always_pulled(synthesized: Synthesized) -> None:
+    assert container(synthesized["team-a"])["image_pull_policy"] == "Always"
 
 
 # --- team info --------------------------------------------------------------------------
@@ -205,6 +228,7 @@ def test_team_info_names_team_owners_cost_center_and_endpoints(synthesized: Synt
     assert data["database_endpoint"].endswith(".svc.cluster.local:5432")
     assert data["database_secret"] == "postgres-app"
     assert data["app_endpoint"].endswith(".svc.cluster.local:80")
+    assert data["database_credentials_dir"] == "/var/run/secrets/platform/database"
     assert "cache_endpoint" not in data
 
 
