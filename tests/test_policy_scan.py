@@ -1,4 +1,4 @@
-"""checkov finds nothing in any synthesized stack, except the few skips justified in .checkov.yaml."""
+"""checkov finds nothing in any synthesized stack but the skips justified in .checkov.yaml."""
 
 from __future__ import annotations
 
