@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 # jsii warns on every run that Node 20 is end-of-life; the warning is not the user's concern.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -12,9 +13,13 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 def main() -> int:
     from constructs_lib.catalog_loader import CatalogError, catalog_path, load_catalog
+    from constructs_lib.decommission import check_stateful_removals, previous_stacks
 
+    path = catalog_path()
+    outdir = Path(os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
     try:
-        catalog = load_catalog(catalog_path())
+        catalog = load_catalog(path)
+        check_stateful_removals(previous_stacks(outdir), catalog, source=str(path))
     except CatalogError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -118,7 +118,7 @@ def _describe_one(error: Any, data: dict[str, Any]) -> str:
         return f"{path}: required field is missing"
     if kind == "union_tag_invalid":
         return f"{path}: {message}"
-    message = message.replace("valid tuple", "list").replace("Tuple", "List")
+    message = message.replace("valid tuple", "valid list").replace("Tuple", "List")
     return f"{path}: {message} (got {error.get('input')!r})"
 
 

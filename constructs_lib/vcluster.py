@@ -52,7 +52,7 @@ class VClusterProps:
     quota: Quota = field(default_factory=Quota)
     """What the team's workloads may consume in total on the host."""
     protect: bool = False
-    """prevent_destroy on the namespace (production mode)."""
+    """prevent_destroy on the namespace and the release (production mode)."""
 
     def __post_init__(self) -> None:
         if self.replicas > 1 and self.backing_store is BackingStore.EMBEDDED_SQLITE:
@@ -98,6 +98,8 @@ def vcluster_values(props: VClusterProps) -> dict[str, Any]:
             "labels": labels,
             "pods": {"labels": labels},
             "highAvailability": {"replicas": props.replicas},
+            # The control plane's data outlives an uninstall: deleting it is a separate step.
+            "persistence": {"volumeClaim": {"retentionPolicy": "Retain"}},
             "resources": props.resources.as_kubernetes(),
             "security": {
                 "podSecurityContext": {
@@ -179,6 +181,7 @@ class TeamVCluster(Construct):
             wait=True,
             timeout=600,
             atomic=True,
+            lifecycle=lifecycle,
         )
         secret = DataKubernetesSecretV1(
             self,

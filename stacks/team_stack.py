@@ -9,6 +9,7 @@ from constructs import Construct
 
 from constructs_lib.catalog import Catalog, Team
 from constructs_lib.cluster_access import ClusterAccess
+from constructs_lib.decommission import DECOMMISSION_OUTPUT
 from constructs_lib.labels import PlatformLabels
 from constructs_lib.state_backend import configure_state
 from constructs_lib.team import (
@@ -44,7 +45,7 @@ def team_props(catalog: Catalog, team: Team) -> TeamProps:
         cache=CacheOptions(storage_gib=team.cache.storage_gib)
         if team.cache is not None and team.cache.enabled
         else None,
-        protect=catalog.platform.production,
+        protect=catalog.platform.production and not team.decommission,
     )
 
 
@@ -60,3 +61,6 @@ class TeamStack(TerraformStack):
         self.team = TeamConstruct(self, "Team", team_props(catalog, team))
         for name, value in self.team.outputs.items():
             TerraformOutput(self, name, value=value)
+        if team.decommission:
+            # Recorded in the reviewed JSON, so the entry may be deleted in a later change.
+            TerraformOutput(self, DECOMMISSION_OUTPUT, value=True)

@@ -62,7 +62,7 @@ class VClusterStack(TerraformStack):
                     backing_store=team.vcluster.backing_store,
                     resources=team.vcluster.resources,
                     quota=team.quota,
-                    protect=catalog.platform.production,
+                    protect=catalog.platform.production and not team.decommission,
                 ),
             )
         TerraformOutput(

@@ -53,7 +53,8 @@ def checkov(directory: Path) -> dict[str, Any]:
     )
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)
-    return report[0] if isinstance(report, list) else report
+    first: dict[str, Any] = report[0] if isinstance(report, list) else report
+    return first
 
 
 def failures(report: dict[str, Any]) -> list[str]:

@@ -19,6 +19,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from constructs_lib.catalog import Catalog
 from constructs_lib.catalog_loader import CatalogError, catalog_path, load_catalog
+from constructs_lib.decommission import check_stateful_removals, previous_stacks
 from stacks.app import PROJECT_ROOT, synthesize
 from tools.atlantis_config import atlantis_config, render
 from tools.manifest import read_manifest
@@ -43,8 +44,10 @@ def derived_files(catalog: Catalog, outdir: Path) -> dict[Path, str]:
 
 
 def main() -> int:
+    path = catalog_path()
     try:
-        catalog = load_catalog(catalog_path())
+        catalog = load_catalog(path)
+        check_stateful_removals(previous_stacks(OUTDIR), catalog, source=str(path))
     except CatalogError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

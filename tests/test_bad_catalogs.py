@@ -1,0 +1,364 @@
+"""Every broken catalog gives one clear message, a non-zero exit, no traceback, and no output.
+
+Each case runs `main.py` as a user would, against an output directory holding an earlier
+synthesis, which must stay exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+from tests.test_main import run_main
+
+KIND_TEAM = "teams: [{name: a1}]"
+EXISTING = "platform: {host: {type: existing, kubeconfig_path: k, domain: vc.example.com}}\n"
+
+# (id, catalog text, text the single error line must contain)
+CASES: list[tuple[str, str, str]] = [
+    # wrong types
+    ("teams-not-a-list", "teams: {name: a1}", "teams: Input should be a valid list"),
+    ("name-not-text", "teams: [{name: 42}]", "teams[0].name: Input should be a valid string"),
+    (
+        "replicas-not-a-number",
+        "teams: [{name: a1, app: {replicas: two}}]",
+        "teams[0] (a1).app.replicas: Input should be a valid integer (got 'two')",
+    ),
+    (
+        "replicas-quoted",
+        "teams: [{name: a1, app: {replicas: '2'}}]",
+        "teams[0] (a1).app.replicas: Input should be a valid integer",
+    ),
+    (
+        "workers-negative",
+        "platform: {host: {workers: -1}}\n" + KIND_TEAM,
+        "platform.host.workers: Input should be greater than or equal to 0",
+    ),
+    (
+        "workers-too-many",
+        "platform: {host: {workers: 11}}\n" + KIND_TEAM,
+        "platform.host.workers: Input should be less than or equal to 10",
+    ),
+    (
+        "instances-zero",
+        "teams: [{name: a1, database: {instances: 0}}]",
+        "teams[0] (a1).database.instances: Input should be greater than or equal to 1",
+    ),
+    (
+        "postgres-too-old",
+        "teams: [{name: a1, database: {postgres_major: 12}}]",
+        "teams[0] (a1).database.postgres_major: Input should be greater than or equal to 14",
+    ),
+    (
+        "storage-zero",
+        "teams: [{name: a1, cache: {storage_gib: 0}}]",
+        "teams[0] (a1).cache.storage_gib: Input should be greater than or equal to 1",
+    ),
+    (
+        "owners-not-a-list",
+        "teams: [{name: a1, owners: alice@example.com}]",
+        "teams[0] (a1).owners: Input should be a valid list",
+    ),
+    (
+        "owner-not-an-email",
+        "teams: [{name: a1, owners: [alice]}]",
+        "teams[0] (a1).owners[0]: must be an e-mail address",
+    ),
+    (
+        "production-not-a-bool",
+        "platform: {production: 'yes please'}\n" + KIND_TEAM,
+        "platform.production: Input should be a valid boolean",
+    ),
+    (
+        "decommission-not-a-bool",
+        "teams: [{name: a1, decommission: maybe}]",
+        "teams[0] (a1).decommission: Input should be a valid boolean",
+    ),
+    (
+        "cost-center-not-a-label",
+        "teams: [{name: a1, cost_center: 'cc 1'}]",
+        "teams[0] (a1).cost_center: must be a valid Kubernetes label value",
+    ),
+    (
+        "quota-pods-zero",
+        "teams: [{name: a1, quota: {pods: 0}}]",
+        "teams[0] (a1).quota.pods: Input should be greater than or equal to 1",
+    ),
+    (
+        "quantity-nonsense",
+        "teams: [{name: a1, quota: {cpu_limits: lots}}]",
+        "teams[0] (a1).quota.cpu_limits: must be a Kubernetes quantity",
+    ),
+    (
+        "image-latest",
+        "teams: [{name: a1, app: {image: 'nginx:latest'}}]",
+        "teams[0] (a1).app.image: must not use the floating 'latest' tag",
+    ),
+    (
+        "image-without-tag",
+        "teams: [{name: a1, app: {image: nginx}}]",
+        "teams[0] (a1).app.image: must be a pinned image reference",
+    ),
+    # missing fields
+    ("no-teams", "platform: {}", "teams: required field is missing"),
+    ("team-without-name", "teams: [{owners: []}]", "teams[0].name: required field is missing"),
+    (
+        "existing-host-without-domain",
+        "platform: {host: {type: existing, kubeconfig_path: k}}\n" + KIND_TEAM,
+        "platform.host.domain: required field is missing",
+    ),
+    (
+        "s3-without-bucket",
+        "platform: {state: {backend: s3, region: eu-west-1}}\n" + KIND_TEAM,
+        "platform.state.bucket: required field is missing",
+    ),
+    (
+        "pg-without-conn-str",
+        "platform: {state: {backend: pg}}\n" + KIND_TEAM,
+        "platform.state.conn_str: required field is missing",
+    ),
+    # unknown keys
+    (
+        "top-level-typo",
+        "team: [{name: a1}]\n" + KIND_TEAM,
+        "team: unknown key; did you mean 'teams'?",
+    ),
+    (
+        "team-key-typo",
+        "teams: [{name: a1, databse: {}}]",
+        "teams[0] (a1).databse: unknown key; did you mean 'database'?",
+    ),
+    (
+        "platform-key-typo",
+        "platform: {hosts: {}}\n" + KIND_TEAM,
+        "platform.hosts: unknown key; did you mean 'host'?",
+    ),
+    (
+        "host-key-typo",
+        "platform: {host: {wrkers: 3}}\n" + KIND_TEAM,
+        "platform.host.wrkers: unknown key; did you mean 'workers'?",
+    ),
+    (
+        "database-key-typo",
+        "teams: [{name: a1, database: {size: 5}}]",
+        "teams[0] (a1).database.size: unknown key; allowed here: enabled, instances, "
+        "postgres_major, storage_gib",
+    ),
+    (
+        "vcluster-key-typo",
+        "teams: [{name: a1, vcluster: {replica: 3}}]",
+        "teams[0] (a1).vcluster.replica: unknown key; did you mean 'replicas'?",
+    ),
+    # invalid and reserved names
+    ("name-uppercase", "teams: [{name: TeamA}]", "teams[0] (TeamA).name: must be a DNS-1123 label"),
+    (
+        "name-underscore",
+        "teams: [{name: team_a}]",
+        "teams[0] (team_a).name: must be a DNS-1123 label",
+    ),
+    (
+        "name-trailing-dash",
+        "teams: [{name: team-}]",
+        "teams[0] (team-).name: must be a DNS-1123 label",
+    ),
+    (
+        "name-leading-digit",
+        "teams: [{name: 1team}]",
+        "teams[0] (1team).name: must be a DNS-1123 label",
+    ),
+    ("name-too-long", f"teams: [{{name: {'a' * 41}}}]", "name: must be at most 40 characters"),
+    (
+        "name-kube-system",
+        "teams: [{name: kube-system}]",
+        "teams[0] (kube-system).name: 'kube-system' is reserved by Kubernetes",
+    ),
+    (
+        "name-default",
+        "teams: [{name: default}]",
+        "teams[0] (default).name: 'default' is reserved by Kubernetes",
+    ),
+    (
+        "name-vcluster-stack",
+        "teams: [{name: vcluster}]",
+        "teams[0] (vcluster).name: 'vcluster' is the name of a platform stack",
+    ),
+    (
+        "name-kind-stack",
+        "teams: [{name: kind-cluster}]",
+        "teams[0] (kind-cluster).name: 'kind-cluster' is the name of a platform stack",
+    ),
+    # duplicates
+    (
+        "duplicate-team",
+        "teams: [{name: a1}, {name: b1}, {name: a1}]",
+        "teams[2].name: duplicate team name 'a1' (already teams[0])",
+    ),
+    # ports
+    (
+        "port-clash",
+        "teams: [{name: a1, node_port: 30001}, {name: b1, node_port: 30001}]",
+        "teams[1].node_port: team 'b1' sets port 30001, already used by teams[0] ('a1'); "
+        "set node_port:",
+    ),
+    (
+        "port-outside-pool",
+        "teams: [{name: a1, node_port: 31000}]",
+        "teams[0].node_port: 31000 is outside the port pool 30000-30019",
+    ),
+    (
+        "port-outside-node-port-range",
+        "teams: [{name: a1, node_port: 29999}]",
+        "teams[0] (a1).node_port: Input should be greater than or equal to 30000",
+    ),
+    (
+        "pool-overflow",
+        "platform: {host: {port_pool: {size: 1}}}\nteams: [{name: a1}, {name: b1}]",
+        "teams: 2 teams do not fit the port pool of 1 ports",
+    ),
+    (
+        "pool-past-range-end",
+        "platform: {host: {port_pool: {first_port: 32760, size: 20}}}\n" + KIND_TEAM,
+        "platform.host.port_pool: pool 32760-32779 runs past the NodePort range end 32767",
+    ),
+    (
+        "node-port-on-existing-host",
+        EXISTING + "teams: [{name: a1, node_port: 30001}]",
+        "teams[0].node_port: only applies to host type 'kind'",
+    ),
+    # unsupported combinations
+    (
+        "ha-with-sqlite",
+        "teams: [{name: a1, vcluster: {replicas: 3}}]",
+        "teams[0] (a1).vcluster: replicas: 3 needs backing_store: embedded-etcd",
+    ),
+    (
+        "even-etcd-replicas",
+        "teams: [{name: a1, vcluster: {replicas: 2, backing_store: embedded-etcd}}]",
+        "needs an odd number (1, 3 or 5)",
+    ),
+    (
+        "unknown-backing-store",
+        "teams: [{name: a1, vcluster: {backing_store: mysql}}]",
+        "teams[0] (a1).vcluster.backing_store: "
+        "Input should be 'embedded-sqlite' or 'embedded-etcd'",
+    ),
+    (
+        "unknown-host-type",
+        "platform: {host: {type: minikube}}\n" + KIND_TEAM,
+        "platform.host: type must be 'kind' or 'existing'",
+    ),
+    (
+        "unknown-state-backend",
+        "platform: {state: {backend: consul}}\n" + KIND_TEAM,
+        "platform.state: Input tag 'consul' found using 'backend' does not match",
+    ),
+    (
+        "unknown-exposure",
+        "platform: {host: {type: existing, kubeconfig_path: k, domain: vc.example.com, "
+        "exposure: nodeport}}\n" + KIND_TEAM,
+        "platform.host.exposure: Input should be 'load_balancer' or 'ingress'",
+    ),
+    (
+        "password-in-pg-conn-str",
+        "platform: {state: {backend: pg, conn_str: 'postgres://u:pw@db/tf'}}\n" + KIND_TEAM,
+        "platform.state: conn_str must not contain a password",
+    ),
+    # malformed YAML, empty and odd documents
+    ("bad-indentation", "teams:\n  - name: a1\n   owners: []\n", "not valid YAML at line 3"),
+    ("tab-indentation", "teams:\n\t- name: a1\n", "not valid YAML at line 2"),
+    ("unclosed-bracket", "teams: [{name: a1}\n", "not valid YAML"),
+    ("empty-file", "", "the catalog is empty; it needs at least a 'teams:' list"),
+    ("only-comments", "# nothing here\n", "the catalog is empty"),
+    (
+        "top-level-list",
+        "- name: a1\n",
+        "the catalog must be a mapping with 'platform:' and 'teams:', got a list",
+    ),
+    (
+        "top-level-scalar",
+        "just words\n",
+        "the catalog must be a mapping with 'platform:' and 'teams:', got a str",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def earlier_output(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    outdir = tmp_path_factory.mktemp("earlier") / "cdktf.out"
+    assert run_main(PROJECT_ROOT, PROJECT_ROOT / "platform.yaml", outdir).returncode == 0
+    return outdir, fingerprint(outdir)
+
+
+def fingerprint(outdir: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(outdir)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(outdir.rglob("*"))
+        if p.is_file()
+    }
+
+
+def assert_refused(
+    catalog: Path, expected: str, earlier_output: tuple[Path, dict[str, str]]
+) -> None:
+    outdir, before = earlier_output
+    result = run_main(PROJECT_ROOT, catalog, outdir)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, f"expected one message, got:\n{result.stderr}"
+    assert lines[0].startswith(f"error: {catalog}: "), lines[0]
+    assert expected in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+    assert fingerprint(outdir) == before, "the earlier output was touched"
+
+
+def test_the_suite_covers_at_least_forty_distinct_catalogs() -> None:
+    assert len(CASES) >= 40
+    assert len({text for _, text, _ in CASES}) == len(CASES)
+    assert len({name for name, _, _ in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_a_broken_catalog_is_refused_with_one_clear_message(
+    tmp_path: Path, earlier_output: tuple[Path, dict[str, str]], text: str, expected: str
+) -> None:
+    catalog = tmp_path / "platform.yaml"
+    catalog.write_text(text, encoding="utf-8")
+    assert_refused(catalog, expected, earlier_output)
+
+
+def test_a_missing_file_is_refused(
+    tmp_path: Path, earlier_output: tuple[Path, dict[str, str]]
+) -> None:
+    assert_refused(
+        tmp_path / "nope.yaml",
+        "catalog file not found; create it or point PLATFORM_CONFIG at one",
+        earlier_output,
+    )
+
+
+def test_a_directory_is_refused(
+    tmp_path: Path, earlier_output: tuple[Path, dict[str, str]]
+) -> None:
+    assert_refused(
+        tmp_path, "is a directory; PLATFORM_CONFIG must name a YAML file", earlier_output
+    )
+
+
+def test_a_binary_file_is_refused(
+    tmp_path: Path, earlier_output: tuple[Path, dict[str, str]]
+) -> None:
+    catalog = tmp_path / "platform.yaml"
+    catalog.write_bytes(b"\xff\xfe\x00teams")
+    assert_refused(catalog, "the catalog must be UTF-8 text", earlier_output)
+
+
+def test_a_very_large_file_is_refused_before_it_is_parsed(
+    tmp_path: Path, earlier_output: tuple[Path, dict[str, str]]
+) -> None:
+    catalog = tmp_path / "platform.yaml"
+    catalog.write_text("teams:\n" + "  # padding\n" * 600_000)
+    assert_refused(catalog, "is larger than the 5242880 bytes a catalog may have", earlier_output)

@@ -1,0 +1,134 @@
+"""A database is never dropped by accident: removal needs an explicit `decommission: true`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from constructs_lib.catalog import Catalog
+from constructs_lib.catalog_loader import CatalogError, parse_catalog
+from constructs_lib.decommission import check_stateful_removals
+from tests.conftest import Synthesized, resources, synthesize
+from tests.test_main import run_main
+
+Parse = Callable[[str], Catalog]
+Synth = Callable[[Catalog], Synthesized]
+
+WITH_DATABASE = "teams: [{name: keep}, {name: data, database: {}}]"
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(parse_catalog(WITH_DATABASE), tmp_path_factory.mktemp("deployed"))
+
+
+def test_refuses_removing_a_team_that_has_a_database(
+    deployed: Synthesized, catalog_from: Parse
+) -> None:
+    with pytest.raises(
+        CatalogError, match=r"teams: removing team 'data' would destroy its PostgreSQL"
+    ):
+        check_stateful_removals(deployed, catalog_from("teams: [{name: keep}]"), source="p.yaml")
+
+
+def test_refuses_removing_a_teams_database(deployed: Synthesized, catalog_from: Parse) -> None:
+    with pytest.raises(CatalogError, match=r"teams\[1\] \(data\)\.database: removing it destroys"):
+        check_stateful_removals(
+            deployed, catalog_from("teams: [{name: keep}, {name: data}]"), source="p.yaml"
+        )
+
+
+def test_refuses_disabling_a_teams_database(deployed: Synthesized, catalog_from: Parse) -> None:
+    with pytest.raises(CatalogError, match="set `decommission: true` on the team"):
+        check_stateful_removals(
+            deployed,
+            catalog_from("teams: [{name: keep}, {name: data, database: {enabled: false}}]"),
+            source="p.yaml",
+        )
+
+
+def test_allows_dropping_the_database_of_a_team_marked_for_decommissioning(
+    deployed: Synthesized, catalog_from: Parse
+) -> None:
+    marked = catalog_from("teams: [{name: keep}, {name: data, decommission: true}]")
+    check_stateful_removals(deployed, marked, source="p.yaml")
+
+
+def test_allows_deleting_an_entry_once_its_mark_was_applied(
+    catalog_from: Parse, synth: Synth
+) -> None:
+    marked = synth(
+        catalog_from("teams: [{name: keep}, {name: data, database: {}, decommission: true}]")
+    )
+    assert marked["data"]["output"]["decommissioning"] == {"value": True}
+    check_stateful_removals(marked, catalog_from("teams: [{name: keep}]"), source="p.yaml")
+
+
+def test_teams_without_data_come_and_go_freely(deployed: Synthesized, catalog_from: Parse) -> None:
+    check_stateful_removals(
+        deployed, catalog_from("teams: [{name: data, database: {}}]"), source="p.yaml"
+    )
+
+
+def test_main_refuses_and_leaves_the_earlier_output_as_it_was(tmp_path: Path) -> None:
+    outdir = tmp_path / "cdktf.out"
+    catalog = tmp_path / "platform.yaml"
+    catalog.write_text(WITH_DATABASE)
+    assert run_main(tmp_path, catalog, outdir).returncode == 0
+    before = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
+    catalog.write_text("teams: [{name: keep}]")
+    result = run_main(tmp_path, catalog, outdir)
+    assert result.returncode == 2
+    assert "removing team 'data' would destroy its PostgreSQL database" in result.stderr
+    assert "decommission: true" in result.stderr
+    assert {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()} == before
+
+
+# --- protection against accidental destruction ------------------------------------------
+
+
+def test_production_protects_the_database_and_the_vcluster(
+    catalog_from: Parse, synth: Synth
+) -> None:
+    stacks = synth(
+        catalog_from("platform: {production: true}\nteams: [{name: data, database: {}}]")
+    )
+    cluster = next(
+        r for r in resources(stacks["data"], "helm_release").values() if r["chart"] == "cluster"
+    )
+    assert cluster["lifecycle"] == {"prevent_destroy": True}
+    for kind in ("kubernetes_namespace_v1", "helm_release"):
+        for resource in resources(stacks["vcluster"], kind).values():
+            assert resource["lifecycle"] == {"prevent_destroy": True}, kind
+
+
+def test_decommissioning_lifts_the_protection(catalog_from: Parse, synth: Synth) -> None:
+    stacks = synth(
+        catalog_from(
+            "platform: {production: true}\nteams: [{name: data, database: {}, decommission: true}]"
+        )
+    )
+    cluster = next(
+        r for r in resources(stacks["data"], "helm_release").values() if r["chart"] == "cluster"
+    )
+    assert "lifecycle" not in cluster
+    namespace = next(iter(resources(stacks["vcluster"], "kubernetes_namespace_v1").values()))
+    assert "lifecycle" not in namespace
+
+
+def test_laptops_are_not_protected(synthesized: Synthesized) -> None:
+    for stack in synthesized.values():
+        for kind in stack.get("resource", {}).values():
+            for resource in kind.values():
+                assert "prevent_destroy" not in resource.get("lifecycle", {})
+
+
+def test_vcluster_volumes_are_retained(synthesized: Synthesized) -> None:
+    for release in resources(synthesized["vcluster"], "helm_release").values():
+        values = yaml.safe_load(release["values"][0])
+        assert values["controlPlane"]["statefulSet"]["persistence"] == {
+            "volumeClaim": {"retentionPolicy": "Retain"}
+        }
