@@ -7,8 +7,11 @@ from typing import Any
 
 import yaml
 
+# libyaml's emitter when PyYAML was built with it (the wheels are): same output, much faster.
+_BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-class _PlainDumper(yaml.SafeDumper):
+
+class _PlainDumper(_BaseDumper):  # type: ignore[misc, valid-type]
     """Never writes anchors and aliases (`&id001`), which hide repeated values from reviewers."""
 
     def ignore_aliases(self, data: Any) -> bool:

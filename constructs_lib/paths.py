@@ -7,7 +7,11 @@ and every checkout path, and all stacks (at the same depth) agree on where a fil
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Final
+
+#: The checkout this code runs from (where cdktf.json and platform.yaml live); never in JSON.
+PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
 
 CHECKOUT_ROOT: Final = "../../.."
 STATE_DIR: Final = f"{CHECKOUT_ROOT}/.terraform-state"

@@ -9,11 +9,10 @@ from typing import Any
 from cdktf import App
 
 from constructs_lib.catalog import Catalog, ExistingHost
+from constructs_lib.paths import PROJECT_ROOT
 from stacks.kind_cluster_stack import KindClusterStack
 from stacks.team_stack import TeamStack
 from stacks.vcluster_stack import VClusterStack
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def cdktf_context() -> dict[str, Any]:

@@ -15,9 +15,9 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 from constructs_lib.catalog import Catalog
 from constructs_lib.catalog_loader import load_catalog, parse_catalog
+from constructs_lib.paths import PROJECT_ROOT
 from stacks.app import synthesize as synthesize_app
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CATALOG = PROJECT_ROOT / "platform.yaml"
 REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 

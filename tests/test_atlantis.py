@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from constructs_lib.catalog import Catalog
-from tests.conftest import PROJECT_ROOT
+from constructs_lib.paths import PROJECT_ROOT
 from tools.generate import derived_files
 
 Parse = Callable[[str], Catalog]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from constructs_lib.paths import PROJECT_ROOT
 from tests.test_main import run_main
 
 KIND_TEAM = "teams: [{name: a1}]"

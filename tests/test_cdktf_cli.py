@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from constructs_lib.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.cli
 

@@ -11,7 +11,7 @@ import pytest
 
 from constructs_lib.catalog import PortPool, default_node_port
 from constructs_lib.catalog_loader import CatalogError, parse_catalog
-from tests.conftest import PROJECT_ROOT
+from constructs_lib.paths import PROJECT_ROOT
 from tools.create_team import add_team
 
 COMMENTED = """\

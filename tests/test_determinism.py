@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from constructs_lib.backing_service import CREDENTIALS_ROOT
-from tests.conftest import PROJECT_ROOT
+from constructs_lib.paths import PROJECT_ROOT
 
 #: Absolute paths that name places inside a container, not on the deploy machine.
 IN_CONTAINER_PATHS = {"/", "/tmp", "//"}  # "//" is the key of cdktf's metadata comments

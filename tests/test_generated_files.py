@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib.catalog import Catalog
-from tests.conftest import PROJECT_ROOT
+from constructs_lib.paths import PROJECT_ROOT
 from tools.generate import derived_files
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, read_stacks
+from constructs_lib.paths import PROJECT_ROOT
+from tests.conftest import read_stacks
 
 
 def run_main(

@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from constructs_lib.catalog import Catalog
-from tests.conftest import PROJECT_ROOT, Synthesized
+from constructs_lib.paths import PROJECT_ROOT
+from tests.conftest import Synthesized
 
 CONFIG = PROJECT_ROOT / ".checkov.yaml"
 EVERYTHING = """\

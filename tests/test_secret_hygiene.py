@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from constructs_lib.catalog import Catalog
-from tests.conftest import PROJECT_ROOT, Synthesized
+from constructs_lib.paths import PROJECT_ROOT
+from tests.conftest import Synthesized
 
 #: Shapes of credentials; an interpolation (`${...}`) or a file/secret *name* is not one.
 SECRET_PATTERNS = {

@@ -7,7 +7,8 @@ import re
 import tomllib
 
 from constructs_lib import versions
-from tests.conftest import PROJECT_ROOT, Synthesized
+from constructs_lib.paths import PROJECT_ROOT
+from tests.conftest import Synthesized
 
 PINNED_PROVIDERS = {
     "kind": versions.KIND_PROVIDER_VERSION,

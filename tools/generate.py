@@ -20,7 +20,8 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from constructs_lib.catalog import Catalog
 from constructs_lib.catalog_loader import CatalogError, catalog_path, load_catalog
 from constructs_lib.decommission import check_stateful_removals, previous_stacks
-from stacks.app import PROJECT_ROOT, synthesize
+from constructs_lib.paths import PROJECT_ROOT
+from stacks.app import synthesize
 from tools.atlantis_config import atlantis_config, render
 from tools.manifest import read_manifest
 from tools.stack_graph import mermaid, replace_graph

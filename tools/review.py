@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from stacks.app import PROJECT_ROOT
+from constructs_lib.paths import PROJECT_ROOT
 
 #: Resource types whose every argument is ForceNew: any change replaces them.
 REPLACED_ON_ANY_CHANGE: Final = {"kind_cluster": "the KIND host cluster and everything on it"}
 #: Helm charts that hold data.
 DATABASE_CHARTS: Final = {"cluster"}
+#: Unchanged stacks are named up to this many; beyond, only counted.
+MAX_LISTED: Final = 20
 
 Stacks = dict[str, dict[str, Any]]
 
@@ -134,14 +136,19 @@ def render(review: Review) -> str:
         for danger in review.dangers:
             out.write(f"- {danger}\n")
         out.write("\n")
+    touched = [s for s in review.stacks if s.status != "unchanged"]
     out.write("| stack | status | added | changed | removed |\n|---|---|---:|---:|---:|\n")
-    for s in review.stacks:
+    for s in touched:
         out.write(
             f"| `{s.name}` | {s.status} | {len(s.added)} | {len(s.changed)} | {len(s.removed)} |\n"
         )
-    for s in review.stacks:
-        if s.status == "unchanged":
-            continue
+    unchanged = [s.name for s in review.stacks if s.status == "unchanged"]
+    if unchanged:
+        # A platform of a thousand teams must still fit a pull-request comment.
+        listed = len(unchanged) <= MAX_LISTED
+        names = ": " + ", ".join(f"`{n}`" for n in unchanged) if listed else ""
+        out.write(f"\n{len(unchanged)} stacks unchanged{names}.\n")
+    for s in touched:
         out.write(f"\n<details><summary><code>{s.name}</code>: {s.status}</summary>\n\n")
         for label, addresses in (
             ("added", s.added),

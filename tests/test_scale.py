@@ -1,0 +1,94 @@
+"""A thousand teams synthesize correctly, and everything derived from them stays usable."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from constructs_lib.catalog_loader import CatalogError, parse_catalog
+from stacks.app import synthesize
+from tests.conftest import Synthesized, read_stacks
+from tools.atlantis_config import atlantis_config, render
+from tools.bench import generated_catalog
+from tools.manifest import read_manifest
+from tools.review import compare
+from tools.review import render as render_review
+
+pytestmark = pytest.mark.slow
+
+TEAMS = 1000
+#: GitHub refuses pull-request comments longer than this.
+COMMENT_LIMIT = 65_536
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> tuple[Synthesized, Path]:
+    outdir = tmp_path_factory.mktemp("large") / "cdktf.out"
+    synthesize(parse_catalog(generated_catalog(TEAMS)), outdir)
+    return read_stacks(outdir), outdir
+
+
+def test_every_team_gets_its_stack_and_its_vcluster(large: tuple[Synthesized, Path]) -> None:
+    stacks, _ = large
+    assert len(stacks) == TEAMS + 1  # no kind-cluster on an existing host
+    releases = stacks["vcluster"]["resource"]["helm_release"].values()
+    assert len({r["name"] for r in releases}) == TEAMS
+    paths = stacks["vcluster"]["output"]["team_kubeconfig_paths"]["value"]
+    assert len(paths) == TEAMS
+
+
+def test_each_team_stack_reads_its_own_kubeconfig(large: tuple[Synthesized, Path]) -> None:
+    stacks, _ = large
+    outputs = stacks["vcluster"]["output"]
+    for name in ("team-0000", "team-0500", "team-0999"):
+        reference = stacks[name]["provider"]["kubernetes"][0]["config_path"]
+        output_name = reference.split(".outputs.")[1].rstrip("}")
+        assert output_name in outputs
+        assert f"local_sensitive_file.{name}_Kubeconfig_" in outputs[output_name]["value"]
+
+
+def test_every_team_gets_its_own_api_host(large: tuple[Synthesized, Path]) -> None:
+    stacks, _ = large
+    hosts = {
+        yaml.safe_load(r["values"][0])["controlPlane"]["ingress"]["host"]
+        for r in stacks["vcluster"]["resource"]["helm_release"].values()
+    }
+    assert len(hosts) == TEAMS
+    assert all(len(h.split(".")[0]) <= 63 for h in hosts)
+
+
+def test_atlantis_config_lists_every_stack_in_order_and_stays_small(
+    large: tuple[Synthesized, Path],
+) -> None:
+    _, outdir = large
+    stacks = read_manifest(outdir, checkout_root=outdir.parent)
+    config = atlantis_config(stacks)
+    assert len(config["projects"]) == TEAMS + 1
+    assert config["projects"][0]["name"] == "vcluster"
+    assert {p["execution_order_group"] for p in config["projects"][1:]} == {1}
+    assert len(render(config).encode()) < 512 * 1024
+
+
+def test_review_of_one_change_fits_a_pull_request_comment(large: tuple[Synthesized, Path]) -> None:
+    stacks, _ = large
+    head = copy.deepcopy(stacks)
+    del head["team-0999"]
+    head["vcluster"]["output"].pop("team_kubeconfig_paths")
+    report = render_review(compare(stacks, head, base_label="main"))
+    assert len(report) < COMMENT_LIMIT
+    assert "999 stacks unchanged." in report
+    assert "`team-0999`: the whole team stack is **removed**" in report
+    assert "| `vcluster` | changed |" in report
+
+
+def test_a_kind_host_refuses_a_thousand_teams_with_a_way_out() -> None:
+    catalog = yaml.safe_load(generated_catalog(TEAMS))
+    del catalog["platform"]["host"]
+    with pytest.raises(
+        CatalogError, match=r"1000 teams do not fit the port pool .* host type 'existing'"
+    ):
+        parse_catalog(json.dumps(catalog))

@@ -1,0 +1,217 @@
+"""`pipenv run bench`: how synthesis scales with the catalog, measured in one run.
+
+Measures wall time and peak RSS (the whole process tree: Python and the jsii Node process) of
+synthesizing generated catalogs of 2, 10, 100 and 1000 teams, the import floor (importing the
+provider packages alone), and the `cdktf synth` CLI against `python main.py`. Writes a
+Markdown table to docs/benchmarks.md. The tests assert nothing about time (machines are
+noisy): this is the instrument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import yaml
+
+from constructs_lib.paths import PROJECT_ROOT
+
+SIZES: Final = (2, 10, 100, 1000)
+REPORT: Final = PROJECT_ROOT / "docs" / "benchmarks.md"
+IMPORT_FLOOR: Final = (
+    "import cdktf, cdktf_cdktf_provider_kubernetes, cdktf_cdktf_provider_helm, "
+    "cdktf_cdktf_provider_local, cdktf_cdktf_provider_random, cdktf_cdktf_provider_time"
+)
+TARGETS: Final = {
+    "T(1000 teams) / T(2 teams)": 2.5,
+    "`cdktf synth` / `python main.py`": 1.5,
+}
+RSS_TARGET_BYTES: Final = 1024**3
+
+
+def generated_catalog(teams: int) -> str:
+    """`teams` teams on an existing host: every third has a database, every other a cache."""
+    entries = []
+    for i in range(teams):
+        entry: dict[str, object] = {"name": f"team-{i:04d}"}
+        if i % 3 == 0:
+            entry["database"] = {}
+        if i % 2 == 0:
+            entry["cache"] = {}
+        entries.append(entry)
+    return yaml.safe_dump(
+        {
+            "platform": {
+                "host": {
+                    "type": "existing",
+                    "kubeconfig_path": "~/.kube/config",
+                    "exposure": "ingress",
+                    "domain": "vc.example.com",
+                }
+            },
+            "teams": entries,
+        },
+        sort_keys=False,
+    )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Measurement:
+    wall_s: float
+    peak_rss_bytes: int
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory of `root` and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            parent, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def measure(command: Sequence[str], *, env: dict[str, str], cwd: Path) -> Measurement:
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_rss(process.pid))
+        time.sleep(0.05)
+    wall = time.perf_counter() - start
+    if process.returncode != 0:
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        raise RuntimeError(f"{' '.join(command)} failed:\n{stderr}")
+    return Measurement(wall_s=wall, peak_rss_bytes=peak)
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+        CI="true",
+        CHECKPOINT_DISABLE="1",
+        PIPENV_VERBOSITY="-1",
+        PIPENV_DONT_LOAD_ENV="1",
+    )
+    env["PATH"] = os.pathsep.join([str(PROJECT_ROOT / ".tools" / "bin"), env.get("PATH", "")])
+    env.pop("PLATFORM_CONFIG", None)
+    return env
+
+
+def run(sizes: Sequence[int]) -> str:
+    env = _environment()
+    python = sys.executable
+    rows: list[tuple[str, Measurement]] = []
+    by_size: dict[int, Measurement] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        floor = measure([python, "-c", IMPORT_FLOOR], env=env, cwd=PROJECT_ROOT)
+        rows.append(("import floor (provider packages only)", floor))
+        for teams in sizes:
+            catalog = work / f"catalog-{teams}.yaml"
+            catalog.write_text(generated_catalog(teams))
+            run_env = dict(
+                env, PLATFORM_CONFIG=str(catalog), CDKTF_OUTDIR=str(work / f"out-{teams}")
+            )
+            by_size[teams] = measure([python, "main.py"], env=run_env, cwd=PROJECT_ROOT)
+            rows.append((f"`python main.py`, {teams} teams", by_size[teams]))
+        direct = measure(
+            [python, "main.py"], env=dict(env, CDKTF_OUTDIR=str(work / "direct")), cwd=PROJECT_ROOT
+        )
+        cli = measure(
+            [
+                str(PROJECT_ROOT / "node_modules" / ".bin" / "cdktf"),
+                "synth",
+                "--output",
+                str(work / "cli"),
+            ],
+            env=env,
+            cwd=PROJECT_ROOT,
+        )
+    rows.append(("`python main.py`, default catalog", direct))
+    rows.append(("`cdktf synth`, default catalog", cli))
+    return render(rows, by_size, direct=direct, cli=cli)
+
+
+def render(
+    rows: list[tuple[str, Measurement]],
+    by_size: dict[int, Measurement],
+    *,
+    direct: Measurement,
+    cli: Measurement,
+) -> str:
+    lines = [
+        "# Synthesis benchmarks",
+        "",
+        "Written by `pipenv run bench` (tools/bench.py); numbers from one run on one machine.",
+        "",
+        f"- machine: {os.cpu_count()} CPUs, {platform.machine()}, "
+        f"Python {platform.python_version()}",
+        "- catalogs: generated, host `existing` (ingress), every 3rd team with PostgreSQL, "
+        "every 2nd with a cache",
+        "- peak RSS: the whole process tree (Python and the jsii Node process), "
+        "sampled every 50 ms",
+        "",
+        "| what | wall time (s) | peak RSS (MiB) |",
+        "|---|---:|---:|",
+    ]
+    for label, m in rows:
+        lines.append(f"| {label} | {m.wall_s:.1f} | {m.peak_rss_bytes / 1024**2:.0f} |")
+    lines += ["", "| ratio | measured | target | met |", "|---|---:|---:|---|"]
+    ratios = {}
+    if 1000 in by_size and 2 in by_size:
+        ratios["T(1000 teams) / T(2 teams)"] = by_size[1000].wall_s / by_size[2].wall_s
+    ratios["`cdktf synth` / `python main.py`"] = cli.wall_s / direct.wall_s
+    for name, value in ratios.items():
+        target = TARGETS[name]
+        lines.append(
+            f"| {name} | {value:.2f} | ≤ {target} | {'yes' if value <= target else 'no'} |"
+        )
+    if 1000 in by_size:
+        rss = by_size[1000].peak_rss_bytes
+        lines.append(
+            f"| peak RSS at 1000 teams | {rss / 1024**2:.0f} MiB | ≤ 1024 MiB | "
+            f"{'yes' if rss <= RSS_TARGET_BYTES else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--output", type=Path, default=REPORT)
+    args = parser.parse_args(argv)
+    report = run(args.sizes)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(report, encoding="utf-8")
+    print(report, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
