@@ -12,14 +12,12 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 
 def main() -> int:
-    from constructs_lib.catalog_loader import CatalogError, catalog_path, load_catalog
-    from constructs_lib.decommission import check_stateful_removals, previous_stacks
+    from constructs_lib.catalog_loader import CatalogError, catalog_path
+    from constructs_lib.decommission import load_catalog_for_synth
 
-    path = catalog_path()
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
     try:
-        catalog = load_catalog(path)
-        check_stateful_removals(previous_stacks(outdir), catalog, source=str(path))
+        catalog = load_catalog_for_synth(catalog_path(), outdir)
     except CatalogError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from constructs_lib.catalog import Catalog
-from constructs_lib.catalog_loader import CatalogError
+from constructs_lib.catalog_loader import CatalogError, load_catalog
 
 #: Output a team stack carries while its team is marked for decommissioning.
 DECOMMISSION_OUTPUT: Final = "decommissioning"
@@ -63,3 +63,10 @@ def check_stateful_removals(
                 f"{source}: teams[{index}] ({name}).database: removing it destroys the team's "
                 f"PostgreSQL data; to do it on purpose, {HOW}"
             )
+
+
+def load_catalog_for_synth(path: Path, outdir: Path) -> Catalog:
+    """The catalog at `path`, refused if it drops data that the output in `outdir` deploys."""
+    catalog = load_catalog(path)
+    check_stateful_removals(previous_stacks(outdir), catalog, source=str(path))
+    return catalog

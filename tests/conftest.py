@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,21 @@ DEFAULT_CATALOG = PROJECT_ROOT / "platform.yaml"
 REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 
 Synthesized = dict[str, dict[str, Any]]
+
+#: What a checkout needs to synthesize.
+CHECKOUT_FILES = ("main.py", "cdktf.json", "platform.yaml", "stacks", "constructs_lib")
+
+
+def copy_checkout(into: Path) -> Path:
+    """A copy of the code and catalog at `into`, as another clone would have them."""
+    into.mkdir(parents=True, exist_ok=True)
+    for name in CHECKOUT_FILES:
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, into / name)
+    return into
 
 
 def synthesize(catalog: Catalog, outdir: Path) -> Synthesized:

@@ -6,7 +6,6 @@ import getpass
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,23 +17,10 @@ import pytest
 
 from constructs_lib.backing_service import CREDENTIALS_ROOT
 from constructs_lib.paths import PROJECT_ROOT
+from tests.conftest import copy_checkout
 
 #: Absolute paths that name places inside a container, not on the deploy machine.
 IN_CONTAINER_PATHS = {"/", "/tmp", "//"}  # "//" is the key of cdktf's metadata comments
-
-#: What a checkout needs to synthesize.
-CHECKOUT_FILES = ("main.py", "cdktf.json", "platform.yaml", "stacks", "constructs_lib")
-
-
-def checkout(into: Path) -> Path:
-    into.mkdir(parents=True)
-    for name in CHECKOUT_FILES:
-        source = PROJECT_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, into / name)
-    return into
 
 
 def _strings(node: Any) -> Iterator[str]:
@@ -71,8 +57,8 @@ def synth_in(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def two_checkouts(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes], ...]:
-    first = checkout(tmp_path_factory.mktemp("one") / "platform-repo")
-    second = checkout(tmp_path_factory.mktemp("two") / "a" / "deeper" / "clone")
+    first = copy_checkout(tmp_path_factory.mktemp("one") / "platform-repo")
+    second = copy_checkout(tmp_path_factory.mktemp("two") / "a" / "deeper" / "clone")
     return synth_in(first), synth_in(second), synth_in(first)
 
 

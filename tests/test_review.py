@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,9 +10,8 @@ from typing import Any
 import pytest
 
 from constructs_lib.paths import PROJECT_ROOT
+from tests.conftest import copy_checkout
 from tools.review import compare, render
-
-CHECKOUT_FILES = ("main.py", "cdktf.json", "platform.yaml", "stacks", "constructs_lib")
 
 
 def git(repo: Path, *args: str) -> str:
@@ -26,14 +24,7 @@ def git(repo: Path, *args: str) -> str:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A repository whose first commit is the default platform and second adds team-c."""
-    root = tmp_path_factory.mktemp("history") / "platform"
-    root.mkdir()
-    for name in CHECKOUT_FILES:
-        source = PROJECT_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, root / name)
+    root = copy_checkout(tmp_path_factory.mktemp("history") / "platform")
     git(root, "init", "-q", "-b", "main")
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", ".")
     git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")

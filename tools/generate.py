@@ -18,8 +18,8 @@ from pathlib import Path
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from constructs_lib.catalog import Catalog
-from constructs_lib.catalog_loader import CatalogError, catalog_path, load_catalog
-from constructs_lib.decommission import check_stateful_removals, previous_stacks
+from constructs_lib.catalog_loader import CatalogError, catalog_path
+from constructs_lib.decommission import load_catalog_for_synth
 from constructs_lib.paths import PROJECT_ROOT
 from stacks.app import synthesize
 from tools.atlantis_config import atlantis_config, render
@@ -45,10 +45,8 @@ def derived_files(catalog: Catalog, outdir: Path) -> dict[Path, str]:
 
 
 def main() -> int:
-    path = catalog_path()
     try:
-        catalog = load_catalog(path)
-        check_stateful_removals(previous_stacks(OUTDIR), catalog, source=str(path))
+        catalog = load_catalog_for_synth(catalog_path(), OUTDIR)
     except CatalogError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
