@@ -49,7 +49,7 @@ node_modules/.synced: package-lock.json
 setup: .venv/.synced node_modules/.synced
 
 synth: setup
-	@$(PIPENV) run synth
+	@$(PIPENV) run synth $(if $(OUTDIR),--output $(OUTDIR))
 
 test: setup
 	@$(PIPENV) run test
