@@ -25,6 +25,7 @@ from pydantic import (
 from constructs_lib import versions
 from constructs_lib.resources import (
     APP_RESOURCES,
+    CONTAINER_DEFAULTS,
     VCLUSTER_RESOURCES,
     Quota,
     Resources,
@@ -336,6 +337,10 @@ class Team(_Model):
     )
     vcluster: VClusterSpec = Field(default_factory=VClusterSpec)
     quota: Quota = Field(default_factory=Quota)
+    container_defaults: Resources = Field(
+        CONTAINER_DEFAULTS,
+        description="Requests and limits (LimitRange) for containers that state none.",
+    )
     app: AppSpec = Field(default_factory=AppSpec)
     database: DatabaseSpec | None = None
     cache: CacheSpec | None = None

@@ -67,6 +67,8 @@ class TeamProps:
     app: AppOptions = field(default_factory=AppOptions)
     """The team's app: pinned nginx-unprivileged, 2 replicas, small requests and limits."""
     quota: Quota = field(default_factory=Quota)
+    container_defaults: Resources = CONTAINER_DEFAULTS
+    """LimitRange: what a container gets when it states no requests or limits."""
     database: DatabaseOptions | None = None
     """PostgreSQL (CloudNativePG) when set."""
     cache: CacheOptions | None = None
@@ -108,8 +110,8 @@ class TeamConstruct(Construct):
                 limit=[
                     LimitRangeV1SpecLimit(
                         type="Container",
-                        default=dict(CONTAINER_DEFAULTS.as_kubernetes()["limits"]),
-                        default_request=dict(CONTAINER_DEFAULTS.as_kubernetes()["requests"]),
+                        default=dict(props.container_defaults.as_kubernetes()["limits"]),
+                        default_request=dict(props.container_defaults.as_kubernetes()["requests"]),
                     )
                 ]
             ),

@@ -51,6 +51,8 @@ class VClusterProps:
     """Requests and limits of the control-plane container."""
     quota: Quota = field(default_factory=Quota)
     """What the team's workloads may consume in total on the host."""
+    container_defaults: Resources = CONTAINER_DEFAULTS
+    """LimitRange: what a container gets when it states no requests or limits."""
     protect: bool = False
     """prevent_destroy on the namespace and the release (production mode)."""
 
@@ -132,8 +134,8 @@ def vcluster_values(props: VClusterProps) -> dict[str, Any]:
             "limitRange": {
                 "enabled": True,
                 "labels": labels,
-                "default": CONTAINER_DEFAULTS.as_kubernetes()["limits"],
-                "defaultRequest": CONTAINER_DEFAULTS.as_kubernetes()["requests"],
+                "default": props.container_defaults.as_kubernetes()["limits"],
+                "defaultRequest": props.container_defaults.as_kubernetes()["requests"],
             },
             "networkPolicy": {
                 "enabled": True,

@@ -35,6 +35,7 @@ def team_props(catalog: Catalog, team: Team) -> TeamProps:
             image=team.app.image, replicas=team.app.replicas, resources=team.app.resources
         ),
         quota=team.quota,
+        container_defaults=team.container_defaults,
         database=DatabaseOptions(
             postgres_major=team.database.postgres_major,
             instances=team.database.instances,

@@ -62,6 +62,7 @@ class VClusterStack(TerraformStack):
                     backing_store=team.vcluster.backing_store,
                     resources=team.vcluster.resources,
                     quota=team.quota,
+                    container_defaults=team.container_defaults,
                     protect=catalog.platform.production and not team.decommission,
                 ),
             )

@@ -152,6 +152,20 @@ def test_quota_values_come_from_the_catalog(catalog_from: Parse, synth: Synth) -
     assert quota["count/pods"] == "12"
 
 
+def test_limit_range_defaults_come_from_the_catalog(catalog_from: Parse, synth: Synth) -> None:
+    stacks = synth(
+        catalog_from(
+            "teams: [{name: a1, container_defaults: {cpu_request: 50m, memory_request: 64Mi, "
+            "cpu_limit: 200m, memory_limit: 256Mi}}]"
+        )
+    )
+    limits = values_of(releases(stacks["vcluster"])["a1"])["policies"]["limitRange"]
+    assert limits["default"] == {"cpu": "200m", "memory": "256Mi"}
+    assert limits["defaultRequest"] == {"cpu": "50m", "memory": "64Mi"}
+    inside = next(iter(resources(stacks["a1"], "kubernetes_limit_range_v1").values()))
+    assert inside["spec"]["limit"][0]["default"] == {"cpu": "200m", "memory": "256Mi"}
+
+
 def test_team_network_policies_are_synced_to_the_host(synthesized: Synthesized) -> None:
     sync = values_of(releases(synthesized["vcluster"])["team-a"])["sync"]["toHost"]
     assert sync["networkPolicies"] == {"enabled": True}
