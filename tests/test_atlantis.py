@@ -124,11 +124,25 @@ def test_execution_order_is_host_then_vclusters_then_teams(config: dict[str, Any
     assert config["abort_on_execution_order_fail"] is True
 
 
-def test_workflow_runs_opentofu_init_plan_and_apply(config: dict[str, Any]) -> None:
-    (name,) = config["workflows"]
-    assert {p["workflow"] for p in config["projects"]} == {name}
-    plan = [s.get("run", "") for s in config["workflows"][name]["plan"]["steps"]]
-    assert [s.split()[:2] for s in plan if s] == [["tofu", "init"], ["tofu", "plan"]]
-    assert "-out=$PLANFILE" in plan[-1]
-    apply = config["workflows"][name]["apply"]["steps"]
-    assert apply == [{"run": "tofu apply -input=false -no-color $PLANFILE"}]
+def test_workflows_run_opentofu_init_plan_and_apply(config: dict[str, Any]) -> None:
+    for workflow in config["workflows"].values():
+        plan = [s["run"] for s in workflow["plan"]["steps"] if "run" in s]
+        assert [s.split()[:2] for s in plan[-2:]] == [["tofu", "init"], ["tofu", "plan"]]
+        assert "-out=$PLANFILE" in plan[-1]
+        assert workflow["apply"]["steps"][-1] == {
+            "run": "tofu apply -input=false -no-color $PLANFILE"
+        }
+
+
+def test_team_projects_restore_their_kubeconfig_before_planning(config: dict[str, Any]) -> None:
+    workflows = {p["name"]: p["workflow"] for p in config["projects"]}
+    assert workflows == {
+        "kind-cluster": "cdktf-opentofu",
+        "vcluster": "cdktf-opentofu",
+        "team-a": "cdktf-opentofu-team",
+        "team-b": "cdktf-opentofu-team",
+    }
+    team = config["workflows"]["cdktf-opentofu-team"]
+    restore = "cd ../../.. && .tools/bin/pipenv run restore-kubeconfigs"
+    assert team["plan"]["steps"][1] == {"run": restore}
+    assert team["apply"]["steps"][0] == {"run": restore}

@@ -17,6 +17,10 @@ HEADER: Final = (
     "# A test fails when this file is out of date with platform.yaml.\n"
 )
 WORKFLOW: Final = "cdktf-opentofu"
+#: Team stacks first restore their kubeconfig from the vcluster state: a pull request's fresh
+#: workspace does not have the file the vcluster apply wrote (tools/kubeconfigs.py).
+TEAM_WORKFLOW: Final = "cdktf-opentofu-team"
+RESTORE_KUBECONFIGS: Final = "cd ../../.. && .tools/bin/pipenv run restore-kubeconfigs"
 
 
 def atlantis_config(stacks: list[StackInfo]) -> dict[str, Any]:
@@ -26,7 +30,7 @@ def atlantis_config(stacks: list[StackInfo]) -> dict[str, Any]:
         project: dict[str, Any] = {
             "name": stack.name,
             "dir": stack.directory,
-            "workflow": WORKFLOW,
+            "workflow": TEAM_WORKFLOW if "vcluster" in stack.dependencies else WORKFLOW,
             "execution_order_group": depths[stack.name],
             "autoplan": {"enabled": True, "when_modified": ["cdk.tf.json"]},
             "apply_requirements": ["approved", "mergeable"],
@@ -42,17 +46,24 @@ def atlantis_config(stacks: list[StackInfo]) -> dict[str, Any]:
         "abort_on_execution_order_fail": True,
         "projects": projects,
         "workflows": {
-            WORKFLOW: {
-                "plan": {
-                    "steps": [
-                        {"env": {"name": "TF_IN_AUTOMATION", "value": "true"}},
-                        {"run": "tofu init -input=false -no-color"},
-                        {"run": "tofu plan -input=false -no-color -out=$PLANFILE"},
-                    ]
-                },
-                "apply": {"steps": [{"run": "tofu apply -input=false -no-color $PLANFILE"}]},
-            }
+            WORKFLOW: _workflow(),
+            TEAM_WORKFLOW: _workflow(first={"run": RESTORE_KUBECONFIGS}),
         },
+    }
+
+
+def _workflow(*, first: dict[str, str] | None = None) -> dict[str, Any]:
+    prepare = [first] if first else []
+    return {
+        "plan": {
+            "steps": [
+                {"env": {"name": "TF_IN_AUTOMATION", "value": "true"}},
+                *prepare,
+                {"run": "tofu init -input=false -no-color"},
+                {"run": "tofu plan -input=false -no-color -out=$PLANFILE"},
+            ]
+        },
+        "apply": {"steps": [*prepare, {"run": "tofu apply -input=false -no-color $PLANFILE"}]},
     }
 
 

@@ -1,0 +1,88 @@
+"""`restore-kubeconfigs` writes the team kubeconfigs back from the vcluster state, and only them."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from constructs_lib.paths import PROJECT_ROOT
+from tools.kubeconfigs import RestoreError, kubeconfigs_in_state, write_kubeconfigs
+
+SHOW: dict[str, Any] = {
+    "values": {
+        "root_module": {
+            "resources": [
+                {
+                    "type": "local_sensitive_file",
+                    "values": {
+                        "filename": "../../../.kubeconfigs/vcluster-team-a.yaml",
+                        "content": "apiVersion: v1\nkind: Config\n",
+                    },
+                },
+                {"type": "helm_release", "values": {"name": "team-a"}},
+            ]
+        }
+    }
+}
+
+
+def test_reads_only_kubeconfig_files_from_the_state() -> None:
+    assert kubeconfigs_in_state(SHOW) == {
+        "../../../.kubeconfigs/vcluster-team-a.yaml": "apiVersion: v1\nkind: Config\n"
+    }
+    assert kubeconfigs_in_state({}) == {}
+
+
+def test_writes_them_private_where_the_stacks_expect_them(tmp_path: Path) -> None:
+    stack_dir = tmp_path / "cdktf.out" / "stacks" / "vcluster"
+    stack_dir.mkdir(parents=True)
+    (written,) = write_kubeconfigs(kubeconfigs_in_state(SHOW), stack_dir)
+    assert written == (tmp_path / ".kubeconfigs" / "vcluster-team-a.yaml").resolve()
+    assert written.read_text() == "apiVersion: v1\nkind: Config\n"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+
+
+def test_refuses_to_write_outside_the_kubeconfig_directory(tmp_path: Path) -> None:
+    with pytest.raises(RestoreError, match="not under"):
+        write_kubeconfigs({"../../../etc/passwd": "x"}, tmp_path / "a" / "b" / "c")
+
+
+def test_command_runs_tofu_in_the_vcluster_stack(tmp_path: Path) -> None:
+    fake = tmp_path / "fake-tofu"
+    fake.write_text(
+        "#!/bin/sh\ncase \"$2\" in show) cat <<'EOF'\n" + json.dumps({}) + "\nEOF\n;; esac\n"
+    )
+    fake.chmod(0o755)
+    env = dict(os.environ, TERRAFORM_BINARY_NAME=str(fake))
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.kubeconfigs"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "restored 0 kubeconfig files from the vcluster state\n"
+
+
+def test_command_fails_clearly_without_tofu(tmp_path: Path) -> None:
+    env = dict(os.environ, TERRAFORM_BINARY_NAME=str(tmp_path / "no-such-tofu"))
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.kubeconfigs"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.stderr

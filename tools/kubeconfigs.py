@@ -1,0 +1,85 @@
+"""`pipenv run restore-kubeconfigs`: write the team kubeconfig files back from the vcluster state.
+
+A team stack reads its kubeconfig from a file the `vcluster` apply wrote. In Atlantis every
+pull request has a fresh workspace, so a team stack planned in a later pull request would not
+find that file. Its content is in the `vcluster` state (`local_sensitive_file.content`), so
+this command reads `tofu show -json` in the vcluster stack and writes the files again, mode
+0600, where the stacks expect them. It reads the state only: no cluster access, no apply.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Final
+
+from constructs_lib.paths import KUBECONFIG_DIR, PROJECT_ROOT
+
+VCLUSTER_STACK_DIR: Final = PROJECT_ROOT / "cdktf.out" / "stacks" / "vcluster"
+
+
+class RestoreError(Exception):
+    pass
+
+
+def _resources(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from _resources(child)
+
+
+def kubeconfigs_in_state(show: dict[str, Any]) -> dict[str, str]:
+    """filename (relative to the stack directory) -> content, from `tofu show -json`."""
+    root = show.get("values", {}).get("root_module", {})
+    return {
+        r["values"]["filename"]: r["values"]["content"]
+        for r in _resources(root)
+        if r.get("type") == "local_sensitive_file" and r.get("values", {}).get("content")
+    }
+
+
+def write_kubeconfigs(files: dict[str, str], stack_dir: Path) -> list[Path]:
+    allowed = (stack_dir / KUBECONFIG_DIR).resolve()
+    written = []
+    for filename, content in sorted(files.items()):
+        target = (stack_dir / filename).resolve()
+        if target.parent != allowed:
+            raise RestoreError(f"refusing to write {filename}: not under {KUBECONFIG_DIR}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        os.chmod(target, 0o600)
+        written.append(target)
+    return written
+
+
+def _tofu(*args: str, stack_dir: Path) -> str:
+    binary = os.environ.get("TERRAFORM_BINARY_NAME", "tofu")
+    result = subprocess.run(
+        [binary, f"-chdir={stack_dir}", *args], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise RestoreError(f"{binary} {args[0]} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+def main() -> int:
+    stack_dir = VCLUSTER_STACK_DIR
+    try:
+        _tofu("init", "-input=false", "-no-color", stack_dir=stack_dir)
+        show = json.loads(_tofu("show", "-json", stack_dir=stack_dir) or "{}")
+        written = write_kubeconfigs(kubeconfigs_in_state(show), stack_dir)
+    except (RestoreError, OSError, json.JSONDecodeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"restored {len(written)} kubeconfig files from the vcluster state")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
