@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
@@ -86,3 +87,10 @@ def resources(stack: dict[str, Any], resource_type: str) -> dict[str, dict[str, 
 def only(mapping: dict[str, Any]) -> Any:
     assert len(mapping) == 1, f"expected exactly one, got {sorted(mapping)}"
     return next(iter(mapping.values()))
+
+
+def values_of(release: dict[str, Any]) -> dict[str, Any]:
+    """The one Helm values document of a synthesized helm_release, parsed."""
+    (document,) = release["values"]
+    parsed: dict[str, Any] = yaml.safe_load(document)
+    return parsed

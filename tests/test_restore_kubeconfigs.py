@@ -54,35 +54,30 @@ def test_refuses_to_write_outside_the_kubeconfig_directory(tmp_path: Path) -> No
         write_kubeconfigs({"../../../etc/passwd": "x"}, tmp_path / "a" / "b" / "c")
 
 
+def run_restore(tofu: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.kubeconfigs"],
+        cwd=PROJECT_ROOT,
+        env=dict(os.environ, TERRAFORM_BINARY_NAME=str(tofu)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_command_runs_tofu_in_the_vcluster_stack(tmp_path: Path) -> None:
     fake = tmp_path / "fake-tofu"
     fake.write_text(
         "#!/bin/sh\ncase \"$2\" in show) cat <<'EOF'\n" + json.dumps({}) + "\nEOF\n;; esac\n"
     )
     fake.chmod(0o755)
-    env = dict(os.environ, TERRAFORM_BINARY_NAME=str(fake))
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.kubeconfigs"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_restore(fake)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "restored 0 kubeconfig files from the vcluster state\n"
 
 
 def test_command_fails_clearly_without_tofu(tmp_path: Path) -> None:
-    env = dict(os.environ, TERRAFORM_BINARY_NAME=str(tmp_path / "no-such-tofu"))
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.kubeconfigs"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_restore(tmp_path / "no-such-tofu")
     assert result.returncode == 2
     assert result.stderr.startswith("error: ")
     assert "Traceback" not in result.stderr

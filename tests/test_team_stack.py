@@ -9,11 +9,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 
 from constructs_lib import versions
 from constructs_lib.catalog import Catalog
-from tests.conftest import REFERENCE, Synthesized, only, resources
+from tests.conftest import REFERENCE, Synthesized, only, resources, values_of
 
 Parse = Callable[[str], Catalog]
 Synth = Callable[[Catalog], Synthesized]
@@ -24,12 +23,6 @@ VALKEY_SCHEMA = json.loads((REFERENCE / "charts" / "valkey" / "values.schema.jso
 
 def releases(stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["chart"]: r for r in resources(stack, "helm_release").values()}
-
-
-def values_of(release: dict[str, Any]) -> dict[str, Any]:
-    (document,) = release["values"]
-    parsed: dict[str, Any] = yaml.safe_load(document)
-    return parsed
 
 
 def schema_errors(schema: dict[str, Any], values: dict[str, Any]) -> list[str]:

@@ -8,10 +8,9 @@ from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 
 from constructs_lib.catalog import Catalog
-from tests.conftest import REFERENCE, Synthesized, resources
+from tests.conftest import REFERENCE, Synthesized, resources, values_of
 
 Parse = Callable[[str], Catalog]
 Synth = Callable[[Catalog], Synthesized]
@@ -25,12 +24,6 @@ EXISTING_HOST = (
 
 def releases(stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["name"]: r for r in resources(stack, "helm_release").values()}
-
-
-def values_of(release: dict[str, Any]) -> dict[str, Any]:
-    (document,) = release["values"]
-    parsed: dict[str, Any] = yaml.safe_load(document)
-    return parsed
 
 
 def assert_valid_values(stack: dict[str, Any]) -> None:
