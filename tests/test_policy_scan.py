@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,11 @@ def test_the_scan_does_catch_an_insecure_deployment(tmp_path: Path) -> None:
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "cdk.tf.json").write_text(json.dumps(insecure))
     assert any(f.startswith("CKV_K8S_16 ") for f in failures(checkov(tmp_path)))
+
+
+def test_the_review_workflow_runs_the_same_scan_offline() -> None:
+    scripts = tomllib.loads((PROJECT_ROOT / "Pipfile").read_text())["scripts"]
+    assert scripts["policy"] == (
+        "env BC_SKIP_MAPPING=TRUE checkov --config-file .checkov.yaml --directory cdktf.out/stacks"
+    )
+    assert "pipenv run policy" in (PROJECT_ROOT / "README.md").read_text()
