@@ -169,10 +169,6 @@ class KindHost(_Model):
     workers: int = Field(2, ge=0, le=10, description="Worker nodes besides the control plane.")
     port_pool: PortPool = Field(default_factory=PortPool)
 
-    @property
-    def exposure(self) -> Literal["node_port"]:
-        return "node_port"
-
 
 class ExistingHost(_Model):
     """An existing cluster (EKS, GKE, AKS, …) reached through a kubeconfig."""
@@ -250,7 +246,8 @@ class PgState(_Model):
         return self
 
 
-StateBackend = Annotated[LocalState | S3State | GcsState | PgState, Field(discriminator="backend")]
+StateSettings = LocalState | S3State | GcsState | PgState
+StateBackend = Annotated[StateSettings, Field(discriminator="backend")]
 
 
 class PlatformVersions(_Model):

@@ -9,10 +9,8 @@ from __future__ import annotations
 from cdktf import GcsBackend, LocalBackend, PgBackend, S3Backend, TerraformBackend
 from constructs import Construct
 
-from constructs_lib.catalog import GcsState, LocalState, PgState, S3State
+from constructs_lib.catalog import GcsState, LocalState, S3State, StateSettings
 from constructs_lib.paths import local_state_path
-
-StateSettings = LocalState | S3State | GcsState | PgState
 
 
 def configure_state(stack: Construct, state: StateSettings, *, layer: str) -> TerraformBackend:

@@ -23,6 +23,8 @@ from constructs_lib.team import (
 
 def team_props(catalog: Catalog, team: Team) -> TeamProps:
     """The catalog entry of a team, as the props of its construct."""
+    database = team.database if team.wants_database else None
+    cache = team.cache if team.wants_cache else None
     return TeamProps(
         name=team.name,
         labels=PlatformLabels(
@@ -37,15 +39,13 @@ def team_props(catalog: Catalog, team: Team) -> TeamProps:
         quota=team.quota,
         container_defaults=team.container_defaults,
         database=DatabaseOptions(
-            postgres_major=team.database.postgres_major,
-            instances=team.database.instances,
-            storage_gib=team.database.storage_gib,
+            postgres_major=database.postgres_major,
+            instances=database.instances,
+            storage_gib=database.storage_gib,
         )
-        if team.database is not None and team.database.enabled
+        if database
         else None,
-        cache=CacheOptions(storage_gib=team.cache.storage_gib)
-        if team.cache is not None and team.cache.enabled
-        else None,
+        cache=CacheOptions(storage_gib=cache.storage_gib) if cache else None,
         protect=catalog.platform.production and not team.decommission,
     )
 
