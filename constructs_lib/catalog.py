@@ -419,7 +419,8 @@ class Catalog(_Model):
 
     def _free_port(self) -> int:
         host = self.platform.host
-        assert isinstance(host, KindHost)
+        if not isinstance(host, KindHost):
+            raise ValueError("node ports exist only on a KIND host")
         claimed = {self.node_port_of(t) for t in self.teams}
         return next(p for p in host.port_pool.ports if p not in claimed)
 

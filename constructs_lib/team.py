@@ -130,7 +130,6 @@ class TeamConstruct(Construct):
                     protect=props.protect,
                 ),
             )
-            db.node.add_dependency(namespace)
             self.services.append(db.service)
         if props.cache is not None:
             cache = ValkeyCache(
@@ -138,7 +137,6 @@ class TeamConstruct(Construct):
                 "Cache",
                 CacheProps(namespace=ns, labels=labels, storage_gib=props.cache.storage_gib),
             )
-            cache.node.add_dependency(namespace)
             self.services.append(cache.service)
 
         self.app = WebApp(
@@ -158,7 +156,6 @@ class TeamConstruct(Construct):
                 ),
             ),
         )
-        self.app.node.add_dependency(namespace)
         ConfigMapV1(
             self,
             "TeamInfo",

@@ -171,11 +171,12 @@ class TeamVCluster(Construct):
             ),
             lifecycle=lifecycle,
         )
+        host_namespace = namespace.metadata.name
         self.release = Release(
             self,
             "Release",
             name=props.release_name,
-            namespace=namespace.metadata.name,
+            namespace=host_namespace,
             repository=versions.VCLUSTER_CHART_REPOSITORY,
             chart="vcluster",
             version=props.chart_version,
@@ -189,7 +190,7 @@ class TeamVCluster(Construct):
             self,
             "KubeconfigSecret",
             metadata=DataKubernetesSecretV1Metadata(
-                name=props.kubeconfig_secret_name, namespace=namespace.metadata.name
+                name=props.kubeconfig_secret_name, namespace=host_namespace
             ),
             depends_on=[self.release],
             lifecycle=TerraformResourceLifecycle(

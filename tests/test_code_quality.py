@@ -32,3 +32,19 @@ def test_code_is_ruff_formatted() -> None:
 def test_mypy_strict_finds_nothing() -> None:
     result = run("mypy", ".")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_app_code_may_not_rely_on_assert() -> None:
+    """The app runs as `python -O`, which strips asserts: ruff rejects them outside tests."""
+    probe = "def port_of(team: object) -> None:\n    assert team\n"
+    for path, flagged in (("constructs_lib/probe.py", True), ("tests/test_probe.py", False)):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--stdin-filename", path, "-"],
+            cwd=PROJECT_ROOT,
+            input=probe,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert ("S101" in result.stdout) is flagged, result.stdout

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from constructs_lib.catalog_loader import CatalogError, parse_catalog
-from stacks.app import synthesize
+from constructs_lib.paths import PROJECT_ROOT
 from tests.conftest import Synthesized, read_stacks
 from tools.atlantis_config import atlantis_config, render
 from tools.bench import generated_catalog
 from tools.manifest import read_manifest
 from tools.review import compare
 from tools.review import render as render_review
+from tools.synth_command import synth_command
 
 pytestmark = pytest.mark.slow
 
@@ -27,8 +30,22 @@ COMMENT_LIMIT = 65_536
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> tuple[Synthesized, Path]:
-    outdir = tmp_path_factory.mktemp("large") / "cdktf.out"
-    synthesize(parse_catalog(generated_catalog(TEAMS)), outdir)
+    """1000 teams, synthesized by the app command users run (`python -O main.py`)."""
+    work = tmp_path_factory.mktemp("large")
+    catalog = work / "platform.yaml"
+    catalog.write_text(generated_catalog(TEAMS))
+    outdir = work / "cdktf.out"
+    env = dict(os.environ, PLATFORM_CONFIG=str(catalog), CDKTF_OUTDIR=str(outdir))
+    result = subprocess.run(
+        synth_command(),
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
     return read_stacks(outdir), outdir
 
 

@@ -68,5 +68,5 @@ def test_cdktf_cli_and_opentofu_are_pinned() -> None:
 def test_cdktf_json_needs_nothing_downloaded_by_cdktf_get() -> None:
     config = json.loads((PROJECT_ROOT / "cdktf.json").read_text())
     assert config["language"] == "python"
-    assert config["app"] == "pipenv run python main.py"
+    assert config["app"] == "pipenv run python -O main.py"
     assert config["terraformProviders"] == [] and config["terraformModules"] == []

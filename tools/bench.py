@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ from typing import Final
 import yaml
 
 from constructs_lib.paths import PROJECT_ROOT
+from tools.synth_command import synth_command
 
 SIZES: Final = (2, 10, 100, 1000)
 REPORT: Final = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -33,7 +35,7 @@ IMPORT_FLOOR: Final = (
 )
 TARGETS: Final = {
     "T(1000 teams) / T(2 teams)": 2.5,
-    "`cdktf synth` / `python main.py`": 1.5,
+    "`cdktf synth` / the app command": 1.5,
 }
 RSS_TARGET_BYTES: Final = 1024**3
 
@@ -93,7 +95,18 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def measure(command: Sequence[str], *, env: dict[str, str], cwd: Path) -> Measurement:
+def measure(
+    command: Sequence[str], *, env: dict[str, str], cwd: Path, repeat: int = 1
+) -> Measurement:
+    """The median wall time and the highest peak RSS of `repeat` runs (machines are noisy)."""
+    runs = [_measure_once(command, env=env, cwd=cwd) for _ in range(repeat)]
+    return Measurement(
+        wall_s=statistics.median(m.wall_s for m in runs),
+        peak_rss_bytes=max(m.peak_rss_bytes for m in runs),
+    )
+
+
+def _measure_once(command: Sequence[str], *, env: dict[str, str], cwd: Path) -> Measurement:
     start = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -123,14 +136,45 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def run(sizes: Sequence[int]) -> str:
+def _shown(command: Sequence[str]) -> str:
+    return "`" + " ".join(["python", *command[1:]]) + "`"
+
+
+def jsii_floor(env: dict[str, str]) -> tuple[float, float]:
+    """Milliseconds per jsii round trip: a no-op static call, and creating one small resource."""
+    script = (
+        "import time\n"
+        "from cdktf import App, TerraformStack, Token\n"
+        "from cdktf_cdktf_provider_kubernetes.config_map_v1 import ConfigMapV1, "
+        "ConfigMapV1Metadata\n"
+        "stack = TerraformStack(App(), 's')\n"
+        "t = time.perf_counter()\n"
+        "for i in range(1000): Token.is_unresolved('x')\n"
+        "noop = time.perf_counter() - t; t = time.perf_counter()\n"
+        "for i in range(1000): ConfigMapV1(stack, f'c{i}', "
+        "metadata=ConfigMapV1Metadata(name=f'n{i}'), data={'k': 'v'})\n"
+        "print(noop, time.perf_counter() - t)\n"
+    )
+    out = subprocess.run(
+        [*synth_command()[:-1], "-c", script],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def run(sizes: Sequence[int], repeat: int) -> str:
     env = _environment()
-    python = sys.executable
+    app = synth_command()
+    python = app[0]
     rows: list[tuple[str, Measurement]] = []
     by_size: dict[int, Measurement] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        floor = measure([python, "-c", IMPORT_FLOOR], env=env, cwd=PROJECT_ROOT)
+        floor = measure([*app[:-1], "-c", IMPORT_FLOOR], env=env, cwd=PROJECT_ROOT, repeat=repeat)
         rows.append(("import floor (provider packages only)", floor))
         for teams in sizes:
             catalog = work / f"catalog-{teams}.yaml"
@@ -138,10 +182,23 @@ def run(sizes: Sequence[int]) -> str:
             run_env = dict(
                 env, PLATFORM_CONFIG=str(catalog), CDKTF_OUTDIR=str(work / f"out-{teams}")
             )
-            by_size[teams] = measure([python, "main.py"], env=run_env, cwd=PROJECT_ROOT)
-            rows.append((f"`python main.py`, {teams} teams", by_size[teams]))
+            by_size[teams] = measure(app, env=run_env, cwd=PROJECT_ROOT, repeat=repeat)
+            rows.append((f"{_shown(app)}, {teams} teams", by_size[teams]))
+        if max(sizes) > 2:
+            # The same run with the bindings' runtime type checks on: what `-O` saves.
+            teams = max(sizes)
+            checked = measure(
+                [python, "main.py"],
+                env=dict(
+                    env,
+                    PLATFORM_CONFIG=str(work / f"catalog-{teams}.yaml"),
+                    CDKTF_OUTDIR=str(work / "checked"),
+                ),
+                cwd=PROJECT_ROOT,
+            )
+            rows.append((f"`python main.py` (type-checked), {teams} teams, one run", checked))
         direct = measure(
-            [python, "main.py"], env=dict(env, CDKTF_OUTDIR=str(work / "direct")), cwd=PROJECT_ROOT
+            app, env=dict(env, CDKTF_OUTDIR=str(work / "direct")), cwd=PROJECT_ROOT, repeat=repeat
         )
         cli = measure(
             [
@@ -152,10 +209,11 @@ def run(sizes: Sequence[int]) -> str:
             ],
             env=env,
             cwd=PROJECT_ROOT,
+            repeat=repeat,
         )
-    rows.append(("`python main.py`, default catalog", direct))
+    rows.append((f"{_shown(app)}, default catalog", direct))
     rows.append(("`cdktf synth`, default catalog", cli))
-    return render(rows, by_size, direct=direct, cli=cli)
+    return render(rows, by_size, direct=direct, cli=cli, jsii_ms=jsii_floor(env), repeat=repeat)
 
 
 def render(
@@ -164,6 +222,8 @@ def render(
     *,
     direct: Measurement,
     cli: Measurement,
+    jsii_ms: tuple[float, float],
+    repeat: int,
 ) -> str:
     lines = [
         "# Synthesis benchmarks",
@@ -176,6 +236,8 @@ def render(
         "every 2nd with a cache",
         "- peak RSS: the whole process tree (Python and the jsii Node process), "
         "sampled every 50 ms",
+        f"- each row: the median wall time and the highest peak RSS of {repeat} runs, "
+        "unless it says otherwise",
         "",
         "| what | wall time (s) | peak RSS (MiB) |",
         "|---|---:|---:|",
@@ -186,7 +248,7 @@ def render(
     ratios = {}
     if 1000 in by_size and 2 in by_size:
         ratios["T(1000 teams) / T(2 teams)"] = by_size[1000].wall_s / by_size[2].wall_s
-    ratios["`cdktf synth` / `python main.py`"] = cli.wall_s / direct.wall_s
+    ratios["`cdktf synth` / the app command"] = cli.wall_s / direct.wall_s
     for name, value in ratios.items():
         target = TARGETS[name]
         lines.append(
@@ -198,6 +260,12 @@ def render(
             f"| peak RSS at 1000 teams | {rss / 1024**2:.0f} MiB | ≤ 1024 MiB | "
             f"{'yes' if rss <= RSS_TARGET_BYTES else 'no'} |"
         )
+    noop_s, create_s = jsii_ms
+    lines += [
+        "",
+        f"jsii bridge, the per-team floor: {noop_s:.2f} ms per no-op round trip to Node, "
+        f"{create_s:.2f} ms to create one small resource (1000 of each, same flags as the app).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -205,8 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--output", type=Path, default=REPORT)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row (median wall time)")
     args = parser.parse_args(argv)
-    report = run(args.sizes)
+    report = run(args.sizes, args.repeat)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(report, encoding="utf-8")
     print(report, end="")

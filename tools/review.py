@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from constructs_lib.paths import PROJECT_ROOT
+from tools.synth_command import synth_command
 
 #: Resource types whose every argument is ForceNew: any change replaces them.
 REPLACED_ON_ANY_CHANGE: Final = {"kind_cluster": "the KIND host cluster and everything on it"}
@@ -169,7 +170,7 @@ def _synth_tree(root: Path, outdir: Path) -> Stacks:
     env["CDKTF_OUTDIR"] = str(outdir)
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     result = subprocess.run(
-        [sys.executable, "main.py"],
+        synth_command(),
         cwd=root,
         env=env,
         capture_output=True,
