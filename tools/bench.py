@@ -133,6 +133,9 @@ def _environment() -> dict[str, str]:
     )
     env["PATH"] = os.pathsep.join([str(PROJECT_ROOT / ".tools" / "bin"), env.get("PATH", "")])
     env.pop("PLATFORM_CONFIG", None)
+    # As in the Makefile: a TF_CLI_CONFIG_FILE that points nowhere only makes terraform warn.
+    if not Path(env.get("TF_CLI_CONFIG_FILE") or "/").is_file():
+        env.pop("TF_CLI_CONFIG_FILE", None)
     return env
 
 
