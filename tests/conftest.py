@@ -46,6 +46,15 @@ def synthesize(catalog: Catalog, outdir: Path) -> Synthesized:
     return read_stacks(synthesize_app(catalog, outdir))
 
 
+def synthesized_bytes(outdir: Path) -> dict[str, bytes]:
+    """Every stack's cdk.tf.json and the manifest, as written, by path relative to `outdir`."""
+    return {
+        str(p.relative_to(outdir)): p.read_bytes()
+        for p in sorted(outdir.rglob("*"))
+        if p.is_file() and p.name in {"cdk.tf.json", "manifest.json"}
+    }
+
+
 def read_stacks(outdir: Path) -> Synthesized:
     return {
         path.parent.name: json.loads(path.read_text(encoding="utf-8"))

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,8 @@ import pytest
 
 from constructs_lib.backing_service import CREDENTIALS_ROOT
 from constructs_lib.paths import PROJECT_ROOT
-from tests.conftest import copy_checkout
+from tests.conftest import copy_checkout, synthesized_bytes
+from tools.synth_command import run_app
 
 #: Absolute paths that name places inside a container, not on the deploy machine.
 IN_CONTAINER_PATHS = {"/", "/tmp", "//"}  # "//" is the key of cdktf's metadata comments
@@ -36,23 +34,10 @@ def _strings(node: Any) -> Iterator[str]:
 
 
 def synth_in(root: Path) -> dict[str, bytes]:
-    env = {k: v for k, v in os.environ.items() if k not in {"CDKTF_OUTDIR", "PLATFORM_CONFIG"}}
-    result = subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    """The checkout at `root` synthesized by the app command into its own `cdktf.out/`."""
+    result = run_app(root, timeout=300)
     assert result.returncode == 0, result.stderr
-    out = root / "cdktf.out"
-    return {
-        str(p.relative_to(out)): p.read_bytes()
-        for p in sorted(out.rglob("*"))
-        if p.is_file() and p.name in {"cdk.tf.json", "manifest.json"}
-    }
+    return synthesized_bytes(root / "cdktf.out")
 
 
 @pytest.fixture(scope="module")

@@ -8,15 +8,14 @@ every call statically; these tests pin that the flag changes nothing in what we 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from constructs_lib.paths import PROJECT_ROOT
-from tools.synth_command import synth_command
+from tests.conftest import synthesized_bytes
+from tools.synth_command import app_python, run_app, synth_command
 
 pytestmark = pytest.mark.cli
 
@@ -46,18 +45,11 @@ teams:
 """
 
 
-def run_app(command: list[str], catalog: Path, outdir: Path) -> dict[str, bytes]:
-    env = dict(os.environ, PLATFORM_CONFIG=str(catalog), CDKTF_OUTDIR=str(outdir))
-    result = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+def synth_with(command: list[str], catalog: Path, outdir: Path) -> dict[str, bytes]:
+    result = run_app(PROJECT_ROOT, outdir=outdir, catalog=catalog, command=command, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    return {
-        str(p.relative_to(outdir)): p.read_bytes()
-        for p in sorted(outdir.rglob("*"))
-        if p.name in {"cdk.tf.json", "manifest.json"}
-    }
+    return synthesized_bytes(outdir)
 
 
 def test_tools_run_the_app_exactly_as_cdktf_json_says() -> None:
@@ -65,6 +57,7 @@ def test_tools_run_the_app_exactly_as_cdktf_json_says() -> None:
     assert app == "pipenv run python -O main.py"
     assert synth_command() == [sys.executable, "-O", "main.py"]
     assert synth_command("/opt/python") == ["/opt/python", "-O", "main.py"]
+    assert app_python("/opt/python") == ["/opt/python", "-O"]
 
 
 @pytest.mark.parametrize(
@@ -75,8 +68,8 @@ def test_optimized_and_type_checked_runs_write_identical_bytes(
 ) -> None:
     catalog = tmp_path / "platform.yaml"
     catalog.write_text(catalog_text)
-    optimized = run_app(synth_command(), catalog, tmp_path / "optimized")
-    checked = run_app([sys.executable, "main.py"], catalog, tmp_path / "checked")
+    optimized = synth_with(synth_command(), catalog, tmp_path / "optimized")
+    checked = synth_with([sys.executable, "main.py"], catalog, tmp_path / "checked")
     assert sorted(optimized) == sorted(checked)
     assert len(optimized) >= 4  # the manifest and at least three stacks
     for name, content in checked.items():

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from tools.bench import generated_catalog
 from tools.manifest import read_manifest
 from tools.review import compare
 from tools.review import render as render_review
-from tools.synth_command import synth_command
+from tools.synth_command import run_app
 
 pytestmark = pytest.mark.slow
 
@@ -35,16 +33,7 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> tuple[Synthesized, Path]:
     catalog = work / "platform.yaml"
     catalog.write_text(generated_catalog(TEAMS))
     outdir = work / "cdktf.out"
-    env = dict(os.environ, PLATFORM_CONFIG=str(catalog), CDKTF_OUTDIR=str(outdir))
-    result = subprocess.run(
-        synth_command(),
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1200,
-        check=False,
-    )
+    result = run_app(PROJECT_ROOT, outdir=outdir, catalog=catalog, timeout=1200)
     assert result.returncode == 0, result.stderr
     return read_stacks(outdir), outdir
 

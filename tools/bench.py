@@ -25,7 +25,7 @@ from typing import Final
 import yaml
 
 from constructs_lib.paths import PROJECT_ROOT
-from tools.synth_command import synth_command
+from tools.synth_command import app_python, synth_command
 
 SIZES: Final = (2, 10, 100, 1000)
 REPORT: Final = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -159,7 +159,7 @@ def jsii_floor(env: dict[str, str]) -> tuple[float, float]:
         "print(noop, time.perf_counter() - t)\n"
     )
     out = subprocess.run(
-        [*synth_command()[:-1], "-c", script],
+        [*app_python(), "-c", script],
         env=env,
         cwd=PROJECT_ROOT,
         capture_output=True,
@@ -177,7 +177,9 @@ def run(sizes: Sequence[int], repeat: int) -> str:
     by_size: dict[int, Measurement] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        floor = measure([*app[:-1], "-c", IMPORT_FLOOR], env=env, cwd=PROJECT_ROOT, repeat=repeat)
+        floor = measure(
+            [*app_python(), "-c", IMPORT_FLOOR], env=env, cwd=PROJECT_ROOT, repeat=repeat
+        )
         rows.append(("import floor (provider packages only)", floor))
         for teams in sizes:
             catalog = work / f"catalog-{teams}.yaml"

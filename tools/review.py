@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import subprocess
 import sys
 import tarfile
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from constructs_lib.paths import PROJECT_ROOT
-from tools.synth_command import synth_command
+from tools.synth_command import run_app
 
 #: Resource types whose every argument is ForceNew: any change replaces them.
 REPLACED_ON_ANY_CHANGE: Final = {"kind_cluster": "the KIND host cluster and everything on it"}
@@ -166,17 +165,7 @@ def render(review: Review) -> str:
 
 
 def _synth_tree(root: Path, outdir: Path) -> Stacks:
-    env = {k: v for k, v in os.environ.items() if k != "PLATFORM_CONFIG"}
-    env["CDKTF_OUTDIR"] = str(outdir)
-    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    result = subprocess.run(
-        synth_command(),
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_app(root, outdir=outdir)
     if result.returncode != 0:
         raise ReviewError(f"synthesis failed in {root}:\n{result.stderr.strip()}")
     return {
