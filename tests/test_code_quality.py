@@ -8,10 +8,11 @@ import sys
 from constructs_lib.paths import PROJECT_ROOT
 
 
-def run(*command: str) -> subprocess.CompletedProcess[str]:
+def run(*command: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", *command],
         cwd=PROJECT_ROOT,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=600,
@@ -38,13 +39,5 @@ def test_app_code_may_not_rely_on_assert() -> None:
     """The app runs as `python -O`, which strips asserts: ruff rejects them outside tests."""
     probe = "def port_of(team: object) -> None:\n    assert team\n"
     for path, flagged in (("constructs_lib/probe.py", True), ("tests/test_probe.py", False)):
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", "check", "--stdin-filename", path, "-"],
-            cwd=PROJECT_ROOT,
-            input=probe,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = run("ruff", "check", "--stdin-filename", path, "-", stdin=probe)
         assert ("S101" in result.stdout) is flagged, result.stdout
