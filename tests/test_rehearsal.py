@@ -1,0 +1,212 @@
+"""The deploy rehearsal: `cdktf deploy '*'` through the real engine against stand-in providers.
+
+Runs the real cdktf CLI and the engine on PATH (OpenTofu if installed, else Terraform) with
+every provider replaced by a stand-in that serves the pinned provider's schema. Each check of
+the two scenarios is a test of its own; the negative controls show that the stand-ins make the
+engine refuse what a real provider would refuse.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from constructs_lib.paths import PROJECT_ROOT
+from tools.rehearsal import __main__ as rehearse
+from tools.rehearsal import mirror
+from tools.rehearsal.run import INSTALL_OPENTOFU, Engine, find_engine
+from tools.rehearsal.scenarios import Report, rehearse_existing_host, rehearse_kind_host
+
+pytestmark = pytest.mark.rehearsal
+
+KIND_HOST_CHECKS = [
+    "first deploy: every stack's state holds exactly its JSON's resources",
+    "first deploy: every cross-stack output was read",
+    "first deploy: stacks applied in dependency order",
+    "first deploy: kubeconfig files exist with mode 0600",
+    "validate passes on every stack",
+    "a plan after the deploy shows no changes",
+    "a second deploy changes nothing",
+    "restore-kubeconfigs rebuilds every team kubeconfig from state",
+    "adding a team deploys only the stacks whose JSON changed",
+    "after adding a team: every stack's state holds exactly its JSON's resources",
+    "after adding a team: every cross-stack output was read",
+    "after adding a team: stacks applied in dependency order",
+    "after adding a team: kubeconfig files exist with mode 0600",
+    "destroy empties every state",
+    "destroy runs in reverse dependency order",
+    "destroy removes the kubeconfig files",
+]
+EXISTING_HOST_CHECKS = [
+    "first deploy: every stack's state holds exactly its JSON's resources",
+    "first deploy: every cross-stack output was read",
+    "first deploy: stacks applied in dependency order",
+    "first deploy: kubeconfig files exist with mode 0600",
+    "a second deploy changes nothing",
+    "destroy empties every state",
+    "destroy runs in reverse dependency order",
+    "destroy removes the kubeconfig files",
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    found = find_engine()
+    if found is None:
+        pytest.skip(f"no tofu or terraform on PATH; install OpenTofu: {INSTALL_OPENTOFU}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def kind_host(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    catalog = (PROJECT_ROOT / "platform.yaml").read_text(encoding="utf-8")
+    return rehearse_kind_host(tmp_path_factory.mktemp("kind"), engine, catalog)
+
+
+@pytest.fixture(scope="module")
+def existing_host(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return rehearse_existing_host(tmp_path_factory.mktemp("existing"), engine)
+
+
+def test_the_engine_is_opentofu_when_installed_else_terraform(engine: Engine) -> None:
+    expected = "OpenTofu" if shutil.which("tofu") else "Terraform"
+    assert engine.name == expected
+    assert engine.version != "unknown"
+
+
+def test_the_kind_host_scenario_runs_every_check(kind_host: Report) -> None:
+    assert list(kind_host.checks) == KIND_HOST_CHECKS
+
+
+@pytest.mark.parametrize("check", KIND_HOST_CHECKS)
+def test_kind_host(kind_host: Report, check: str) -> None:
+    assert kind_host.checks[check] == []
+
+
+def test_the_existing_host_scenario_runs_every_check(existing_host: Report) -> None:
+    assert list(existing_host.checks) == EXISTING_HOST_CHECKS
+
+
+@pytest.mark.parametrize("check", EXISTING_HOST_CHECKS)
+def test_existing_host(existing_host: Report, check: str) -> None:
+    assert existing_host.checks[check] == []
+
+
+def test_the_command_says_how_to_install_opentofu_when_no_engine_is_there(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(rehearse, "find_engine", lambda: None)
+    assert rehearse.main([]) == 2
+    assert capsys.readouterr().err == (
+        f"error: neither tofu nor terraform is on PATH; install OpenTofu: {INSTALL_OPENTOFU}\n"
+    )
+
+
+# --- negative controls: the engine, with the stand-ins, refuses what it should ---------------
+
+PROVIDERS = {
+    "terraform": {
+        "required_providers": {
+            "kubernetes": {"source": "hashicorp/kubernetes", "version": "2.38.0"},
+        }
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def cli_config(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return mirror.install(tmp_path_factory.mktemp("providers"))
+
+
+def run_engine(
+    engine: Engine, cli_config: Path, stack: Mapping[str, object], tmp_path: Path, *verbs: str
+) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "main.tf.json").write_text(json.dumps({**PROVIDERS, **stack}))
+    env = {
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+        "TF_CLI_CONFIG_FILE": str(cli_config),
+        "HOME": str(tmp_path),
+        "CHECKPOINT_DISABLE": "1",
+    }
+    result = subprocess.run(
+        [engine.binary, "init", "-input=false", "-no-color"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for verb in verbs:
+        flags = ["-input=false"] if verb == "plan" else []
+        result = subprocess.run(
+            [engine.binary, verb, *flags, "-no-color"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=300,
+        )
+        if result.returncode != 0:
+            break
+    return result
+
+
+def namespace(**metadata: object) -> dict[str, object]:
+    return {"resource": {"kubernetes_namespace_v1": {"ns": {"metadata": metadata}}}}
+
+
+def test_validate_refuses_an_argument_the_provider_does_not_have(
+    engine: Engine, cli_config: Path, tmp_path: Path
+) -> None:
+    result = run_engine(engine, cli_config, namespace(name="a", labelz={}), tmp_path, "validate")
+    assert result.returncode == 1
+    assert 'No argument or block type is named "labelz". Did you mean "labels"?' in result.stderr
+
+
+def test_validate_refuses_a_missing_required_block(
+    engine: Engine, cli_config: Path, tmp_path: Path
+) -> None:
+    stack: dict[str, object] = {"resource": {"kubernetes_namespace_v1": {"ns": {}}}}
+    result = run_engine(engine, cli_config, stack, tmp_path, "validate")
+    assert result.returncode == 1
+    assert 'At least 1 "metadata" blocks are required' in result.stderr
+
+
+def test_validate_refuses_a_reference_to_an_attribute_that_does_not_exist(
+    engine: Engine, cli_config: Path, tmp_path: Path
+) -> None:
+    stack = namespace(name="a") | {"output": {"x": {"value": "${kubernetes_namespace_v1.ns.nom}"}}}
+    result = run_engine(engine, cli_config, stack, tmp_path, "validate")
+    assert result.returncode == 1
+    assert 'This object has no argument, nested block, or exported attribute named "nom"' in (
+        result.stderr.replace("\n", " ")
+    )
+
+
+def test_plan_refuses_an_output_that_shows_a_sensitive_value(
+    engine: Engine, cli_config: Path, tmp_path: Path
+) -> None:
+    stack = {
+        "data": {"kubernetes_secret_v1": {"s": {"metadata": {"name": "vc-a"}}}},
+        "output": {"config": {"value": "${data.kubernetes_secret_v1.s.data}"}},
+    }
+    result = run_engine(engine, cli_config, stack, tmp_path, "plan")
+    assert result.returncode == 1
+    assert "Output refers to sensitive values" in result.stderr
+
+
+def test_plan_refuses_a_kubeconfig_that_is_not_on_the_deploy_machine(
+    engine: Engine, cli_config: Path, tmp_path: Path
+) -> None:
+    stack = namespace(name="a") | {"provider": {"kubernetes": [{"config_path": "nowhere.yaml"}]}}
+    result = run_engine(engine, cli_config, stack, tmp_path, "plan")
+    assert result.returncode == 1
+    assert "stand-in: kubeconfig nowhere.yaml does not exist" in result.stderr
