@@ -22,9 +22,14 @@ def main() -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
-    from stacks.app import build_app, new_app
+    from synthesis.errors import SynthesisError
+    from synthesis.run import BASE_ENV, synthesize
 
-    build_app(catalog, new_app()).synth()
+    try:
+        synthesize(catalog, outdir, base=os.environ.get(BASE_ENV) or None)
+    except SynthesisError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

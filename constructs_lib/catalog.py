@@ -34,6 +34,10 @@ from constructs_lib.resources import (
 #: Stacks the platform itself owns; a team may not take one of these names.
 PLATFORM_STACK_NAMES: Final = frozenset({"kind-cluster", "vcluster"})
 
+#: Layer 2 is one stack per team, `vcluster-<team>`: a team named `vcluster-x` would take the
+#: stack name of team `x`'s vcluster.
+VCLUSTER_STACK_PREFIX: Final = "vcluster-"
+
 #: Names that would collide with Kubernetes' own namespaces once prefixed or suffixed.
 RESERVED_TEAM_NAMES: Final = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
@@ -68,6 +72,11 @@ def _team_name(value: str) -> str:
         raise ValueError(
             f"{value!r} is the name of a platform stack "
             f"({', '.join(sorted(PLATFORM_STACK_NAMES))}); choose another team name"
+        )
+    if value.startswith(VCLUSTER_STACK_PREFIX):
+        raise ValueError(
+            f"{value!r} starts with {VCLUSTER_STACK_PREFIX!r}, which names the vcluster stack of "
+            f"each team ({VCLUSTER_STACK_PREFIX}<team>); choose another team name"
         )
     if value in RESERVED_TEAM_NAMES or value.startswith("kube-"):
         raise ValueError(f"{value!r} is reserved by Kubernetes; choose another team name")

@@ -35,23 +35,18 @@ def synthesize(catalog: Catalog, outdir: Path) -> Path:
 def build_app(catalog: Catalog, app: App) -> App:
     host = catalog.platform.host
     if isinstance(host, ExistingHost):
-        vclusters = VClusterStack(
-            app, catalog, host_kubeconfig_path=host.kubeconfig_path, host_context=host.context
-        )
+        host_kubeconfig_path, host_context = host.kubeconfig_path, host.context
     else:
         kind = KindClusterStack(app, catalog, host)
-        # A cross-stack reference: vcluster reads kind-cluster's state and depends on it.
-        vclusters = VClusterStack(
-            app,
-            catalog,
-            host_kubeconfig_path=kind.host.kubeconfig_path,
-            host_context=kind.kubeconfig_context,
-        )
+        # A cross-stack reference: each vcluster stack reads kind-cluster's state.
+        host_kubeconfig_path, host_context = kind.host.kubeconfig_path, kind.kubeconfig_context
     for team in catalog.teams:
-        TeamStack(
+        vcluster = VClusterStack(
             app,
             catalog,
             team,
-            kubeconfig_path=vclusters.vclusters[team.name].kubeconfig_path,
+            host_kubeconfig_path=host_kubeconfig_path,
+            host_context=host_context,
         )
+        TeamStack(app, catalog, team, kubeconfig_path=vcluster.vcluster.kubeconfig_path)
     return app

@@ -8,14 +8,13 @@ from constructs import Construct
 from constructs_lib.catalog import Catalog, KindHost
 from constructs_lib.kind_cluster import KindHostCluster, KindHostClusterProps
 from constructs_lib.state_backend import configure_state
-
-STACK_NAME = "kind-cluster"
+from stacks.names import KIND_STACK
 
 
 class KindClusterStack(TerraformStack):
     def __init__(self, scope: Construct, catalog: Catalog, host: KindHost) -> None:
-        super().__init__(scope, STACK_NAME)
-        configure_state(self, catalog.platform.state, layer=f"platform/{STACK_NAME}")
+        super().__init__(scope, KIND_STACK)
+        configure_state(self, catalog.platform.state, layer=f"platform/{KIND_STACK}")
         self.host = KindHostCluster(
             self,
             "Host",

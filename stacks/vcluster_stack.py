@@ -1,4 +1,8 @@
-"""Layer 2: one vcluster per team on the host, each handing over a kubeconfig file."""
+"""Layer 2: one stack per team, `vcluster-<team>`: its vcluster on the host and its kubeconfig.
+
+A stack per team keeps plans, locks and blast radius local: a pull request that onboards or
+changes one team plans that team's stacks only.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,7 @@ from constructs_lib.vcluster_exposure import (
     LoadBalancerExposure,
     NodePortExposure,
 )
-
-STACK_NAME = "vcluster"
+from stacks.names import vcluster_stack
 
 
 def exposure_for(catalog: Catalog, team: Team) -> Exposure:
@@ -36,38 +39,35 @@ class VClusterStack(TerraformStack):
         self,
         scope: Construct,
         catalog: Catalog,
+        team: Team,
         *,
         host_kubeconfig_path: str,
         host_context: str | None,
     ) -> None:
-        super().__init__(scope, STACK_NAME)
-        configure_state(self, catalog.platform.state, layer=f"platform/{STACK_NAME}")
+        super().__init__(scope, vcluster_stack(team.name))
+        configure_state(self, catalog.platform.state, layer=f"platform/vcluster/{team.name}")
         ClusterAccess(self, "Host", kubeconfig_path=host_kubeconfig_path, context=host_context)
         LocalProvider(self, "local")
-        self.vclusters: dict[str, TeamVCluster] = {}
-        for team in catalog.teams:
-            self.vclusters[team.name] = TeamVCluster(
-                self,
-                team.name,
-                VClusterProps(
-                    team=team.name,
-                    labels=PlatformLabels(
-                        team=team.name,
-                        project=catalog.platform.project,
-                        cost_center=catalog.cost_center_of(team),
-                    ),
-                    exposure=exposure_for(catalog, team),
-                    chart_version=catalog.platform.versions.vcluster_chart,
-                    replicas=team.vcluster.replicas,
-                    backing_store=team.vcluster.backing_store,
-                    resources=team.vcluster.resources,
-                    quota=team.quota,
-                    container_defaults=team.container_defaults,
-                    protect=catalog.platform.production and not team.decommission,
-                ),
-            )
-        TerraformOutput(
+        # The construct keeps the team's name as its id, as in the single stack before: the
+        # resource addresses stay the same, so moving state over is `state mv` (README).
+        self.vcluster = TeamVCluster(
             self,
-            "team_kubeconfig_paths",
-            value={name: vc.kubeconfig_path for name, vc in self.vclusters.items()},
+            team.name,
+            VClusterProps(
+                team=team.name,
+                labels=PlatformLabels(
+                    team=team.name,
+                    project=catalog.platform.project,
+                    cost_center=catalog.cost_center_of(team),
+                ),
+                exposure=exposure_for(catalog, team),
+                chart_version=catalog.platform.versions.vcluster_chart,
+                replicas=team.vcluster.replicas,
+                backing_store=team.vcluster.backing_store,
+                resources=team.vcluster.resources,
+                quota=team.quota,
+                container_defaults=team.container_defaults,
+                protect=catalog.platform.production and not team.decommission,
+            ),
         )
+        TerraformOutput(self, "kubeconfig_path", value=self.vcluster.kubeconfig_path)

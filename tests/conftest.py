@@ -26,7 +26,15 @@ REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 Synthesized = dict[str, dict[str, Any]]
 
 #: What a checkout needs to synthesize.
-CHECKOUT_FILES = ("main.py", "cdktf.json", "platform.yaml", "stacks", "constructs_lib")
+CHECKOUT_FILES = (
+    "main.py",
+    "cdktf.json",
+    "Pipfile.lock",
+    "platform.yaml",
+    "stacks",
+    "constructs_lib",
+    "synthesis",
+)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -56,12 +56,36 @@ def edit(catalog: Catalog, **team_a: Any) -> Catalog:
     return Catalog.model_validate(data)
 
 
-def test_adding_team_c_plans_exactly_vcluster_and_team_c(
+def test_adding_team_c_plans_exactly_its_vcluster_and_its_team_stack(
     default_catalog: Catalog, base: dict[str, str], tmp_path: Path
 ) -> None:
     data = default_catalog.model_dump(mode="json")
     data["teams"].append({"name": "team-c"})
-    assert plan_for(base, Catalog.model_validate(data), tmp_path) == {"vcluster", "team-c"}
+    assert plan_for(base, Catalog.model_validate(data), tmp_path) == {
+        "vcluster-team-c",
+        "team-c",
+    }
+
+
+def test_changing_team_a_vcluster_settings_plans_exactly_its_vcluster(
+    default_catalog: Catalog, base: dict[str, str], tmp_path: Path
+) -> None:
+    data = default_catalog.model_dump(mode="json")
+    data["teams"][0]["vcluster"]["resources"]["memory_limit"] = "2Gi"
+    assert plan_for(base, Catalog.model_validate(data), tmp_path) == {"vcluster-team-a"}
+
+
+def test_two_pull_requests_adding_different_teams_share_no_project(
+    default_catalog: Catalog, base: dict[str, str], tmp_path: Path
+) -> None:
+    planned = []
+    for name in ("team-c", "team-d"):
+        data = default_catalog.model_dump(mode="json")
+        data["teams"].append({"name": name, "node_port": 30018 if name == "team-d" else None})
+        (tmp_path / name).mkdir()
+        planned.append(plan_for(base, Catalog.model_validate(data), tmp_path / name))
+    assert planned[0] & planned[1] == set()
+    assert planned[1] == {"vcluster-team-d", "team-d"}
 
 
 def test_changing_team_a_replicas_plans_exactly_team_a(
@@ -72,12 +96,15 @@ def test_changing_team_a_replicas_plans_exactly_team_a(
     assert plan_for(base, Catalog.model_validate(data), tmp_path) == {"team-a"}
 
 
-def test_bumping_the_vcluster_chart_plans_exactly_vcluster(
+def test_bumping_the_vcluster_chart_plans_every_vcluster_and_nothing_else(
     default_catalog: Catalog, base: dict[str, str], tmp_path: Path
 ) -> None:
     data = default_catalog.model_dump(mode="json")
     data["platform"]["versions"]["vcluster_chart"] = "0.36.2"
-    assert plan_for(base, Catalog.model_validate(data), tmp_path) == {"vcluster"}
+    assert plan_for(base, Catalog.model_validate(data), tmp_path) == {
+        "vcluster-team-a",
+        "vcluster-team-b",
+    }
 
 
 def test_an_unchanged_catalog_plans_nothing(
@@ -99,50 +126,79 @@ def test_one_project_per_stack_named_after_it(config: dict[str, Any]) -> None:
     assert config["version"] == 3
     assert [(p["name"], p["dir"]) for p in config["projects"]] == [
         ("kind-cluster", "cdktf.out/stacks/kind-cluster"),
-        ("vcluster", "cdktf.out/stacks/vcluster"),
+        ("vcluster-team-a", "cdktf.out/stacks/vcluster-team-a"),
+        ("vcluster-team-b", "cdktf.out/stacks/vcluster-team-b"),
         ("team-a", "cdktf.out/stacks/team-a"),
         ("team-b", "cdktf.out/stacks/team-b"),
     ]
 
 
-def test_apply_needs_approval_and_a_mergeable_pull_request(config: dict[str, Any]) -> None:
-    assert {tuple(p["apply_requirements"]) for p in config["projects"]} == {
-        ("approved", "mergeable")
-    }
+def server_repo_config() -> dict[str, Any]:
+    """The `repos.yaml` the README tells operators to run Atlantis with."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    block = readme.split("```yaml\nrepos:")[1].split("```")[0]
+    loaded: dict[str, Any] = yaml.safe_load("repos:" + block)
+    return loaded
+
+
+def test_apply_needs_approval_and_a_mergeable_pull_request_which_no_pr_can_lift(
+    config: dict[str, Any],
+) -> None:
+    (repo,) = server_repo_config()["repos"]
+    assert repo["apply_requirements"] == ["approved", "mergeable"]
+    assert "apply_requirements" not in repo["allowed_overrides"]
+    assert all("apply_requirements" not in p for p in config["projects"])
 
 
 def test_execution_order_is_host_then_vclusters_then_teams(config: dict[str, Any]) -> None:
     order = {p["name"]: p["execution_order_group"] for p in config["projects"]}
-    assert order == {"kind-cluster": 0, "vcluster": 1, "team-a": 2, "team-b": 2}
+    assert order == {
+        "kind-cluster": 0,
+        "vcluster-team-a": 1,
+        "vcluster-team-b": 1,
+        "team-a": 2,
+        "team-b": 2,
+    }
     depends = {p["name"]: p.get("depends_on", []) for p in config["projects"]}
     assert depends == {
         "kind-cluster": [],
-        "vcluster": ["kind-cluster"],
-        "team-a": ["vcluster"],
-        "team-b": ["vcluster"],
+        "vcluster-team-a": ["kind-cluster"],
+        "vcluster-team-b": ["kind-cluster"],
+        "team-a": ["vcluster-team-a"],
+        "team-b": ["vcluster-team-b"],
     }
     assert config["abort_on_execution_order_fail"] is True
 
 
-def test_workflows_run_opentofu_init_plan_and_apply(config: dict[str, Any]) -> None:
+def test_atlantis_runs_the_pinned_opentofu_itself(config: dict[str, Any]) -> None:
+    pinned = (PROJECT_ROOT / ".tenv.tofu.version").read_text().strip()
+    for project in config["projects"]:
+        assert project["terraform_distribution"] == "opentofu"
+        assert project["terraform_version"] == pinned
     for workflow in config["workflows"].values():
-        plan = [s["run"] for s in workflow["plan"]["steps"] if "run" in s]
-        assert [s.split()[:2] for s in plan[-2:]] == [["tofu", "init"], ["tofu", "plan"]]
-        assert "-out=$PLANFILE" in plan[-1]
-        assert workflow["apply"]["steps"][-1] == {
-            "run": "tofu apply -input=false -no-color $PLANFILE"
-        }
+        assert workflow["plan"]["steps"][-2:] == ["init", "plan"]
+        assert workflow["apply"]["steps"][-1] == "apply"
+
+
+def test_projects_lock_only_when_they_apply(config: dict[str, Any]) -> None:
+    assert {p["repo_locks"]["mode"] for p in config["projects"]} == {"on_apply"}
+
+
+def test_the_file_reads_like_hand_written_yaml() -> None:
+    text = (PROJECT_ROOT / "atlantis.yaml").read_text()
+    assert "&id" not in text and "*id" not in text
 
 
 def test_team_projects_restore_their_kubeconfig_before_planning(config: dict[str, Any]) -> None:
     workflows = {p["name"]: p["workflow"] for p in config["projects"]}
     assert workflows == {
-        "kind-cluster": "cdktf-opentofu",
-        "vcluster": "cdktf-opentofu",
-        "team-a": "cdktf-opentofu-team",
-        "team-b": "cdktf-opentofu-team",
+        "kind-cluster": "platform",
+        "vcluster-team-a": "platform",
+        "vcluster-team-b": "platform",
+        "team-a": "team",
+        "team-b": "team",
     }
-    team = config["workflows"]["cdktf-opentofu-team"]
-    restore = "cd ../../.. && .tools/bin/pipenv run restore-kubeconfigs"
-    assert team["plan"]["steps"][1] == {"run": restore}
+    team = config["workflows"]["team"]
+    restore = 'cd ../../.. && .tools/bin/pipenv run restore-kubeconfigs "$PROJECT_NAME"'
+    assert team["plan"]["steps"][0] == {"run": restore}
     assert team["apply"]["steps"][0] == {"run": restore}

@@ -186,6 +186,12 @@ CASES: list[tuple[str, str, str]] = [
         "teams[0] (vcluster).name: 'vcluster' is the name of a platform stack",
     ),
     (
+        "name-takes-a-vcluster-stack-name",
+        "teams: [{name: a1}, {name: vcluster-a1}]",
+        "teams[1] (vcluster-a1).name: 'vcluster-a1' starts with 'vcluster-', which names the "
+        "vcluster stack of each team (vcluster-<team>); choose another team name",
+    ),
+    (
         "name-kind-stack",
         "teams: [{name: kind-cluster}]",
         "teams[0] (kind-cluster).name: 'kind-cluster' is the name of a platform stack",

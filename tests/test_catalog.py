@@ -187,6 +187,7 @@ def test_rejects_node_port_on_an_existing_host(catalog_from: Parse) -> None:
         ("a" * 41, "at most 40 characters"),
         ("vcluster", "name of a platform stack"),
         ("kind-cluster", "name of a platform stack"),
+        ("vcluster-a", "names the vcluster stack of each team"),
         ("kube-system", "reserved by Kubernetes"),
         ("default", "reserved by Kubernetes"),
     ],

@@ -44,9 +44,9 @@ def test_cli_synth_succeeds_and_lists_the_stacks(
 ) -> None:
     result, _ = cli_synth
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Generated Terraform code for the stacks: kind-cluster, team-a, team-b, vcluster" in (
-        result.stdout
-    )
+    stacks = "kind-cluster, team-a, team-b, vcluster-team-a, vcluster-team-b"
+    # The CLI wraps long lines to the terminal width.
+    assert f"Generated Terraform code for the stacks: {stacks}" in " ".join(result.stdout.split())
     assert "end-of-life" not in result.stdout + result.stderr
 
 
@@ -58,9 +58,10 @@ def test_manifest_records_every_stack_with_its_dependencies(
     dependencies = {name: s["dependencies"] for name, s in manifest["stacks"].items()}
     assert dependencies == {
         "kind-cluster": [],
-        "vcluster": ["kind-cluster"],
-        "team-a": ["vcluster"],
-        "team-b": ["vcluster"],
+        "vcluster-team-a": ["kind-cluster"],
+        "vcluster-team-b": ["kind-cluster"],
+        "team-a": ["vcluster-team-a"],
+        "team-b": ["vcluster-team-b"],
     }
 
 

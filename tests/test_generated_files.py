@@ -22,8 +22,10 @@ def derived(default_catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) 
         "atlantis.yaml",
         "README.md",
         "cdktf.out/manifest.json",
+        "cdktf.out/synth-inputs.json",
         "cdktf.out/stacks/kind-cluster/cdk.tf.json",
-        "cdktf.out/stacks/vcluster/cdk.tf.json",
+        "cdktf.out/stacks/vcluster-team-a/cdk.tf.json",
+        "cdktf.out/stacks/vcluster-team-b/cdk.tf.json",
         "cdktf.out/stacks/team-a/cdk.tf.json",
         "cdktf.out/stacks/team-b/cdk.tf.json",
     ],
@@ -40,7 +42,12 @@ def test_committed_file_is_current_with_the_catalog(
 def test_nothing_else_is_derived(derived: dict[Path, str]) -> None:
     committed = {
         p.relative_to(PROJECT_ROOT) for p in (PROJECT_ROOT / "cdktf.out").rglob("cdk.tf.json")
-    } | {Path("cdktf.out/manifest.json"), Path("atlantis.yaml"), Path("README.md")}
+    } | {
+        Path("cdktf.out/manifest.json"),
+        Path("cdktf.out/synth-inputs.json"),
+        Path("atlantis.yaml"),
+        Path("README.md"),
+    }
     assert set(derived) == committed, "stale stack directories in cdktf.out: run generate"
 
 
@@ -48,9 +55,10 @@ def test_readme_picture_shows_every_stack_and_dependency(derived: dict[Path, str
     readme = derived[Path("README.md")]
     for line in (
         'kind_cluster["kind-cluster<br/>KIND host: 1 control plane + 2 workers"]',
-        "kind_cluster --> vcluster",
-        "vcluster --> team_a",
-        "vcluster --> team_b",
+        "kind_cluster --> vcluster_team_a",
+        "kind_cluster --> vcluster_team_b",
+        "vcluster_team_a --> team_a",
+        "vcluster_team_b --> team_b",
         'team_a["team-a<br/>app, PostgreSQL"]',
     ):
         assert line in readme

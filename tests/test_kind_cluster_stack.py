@@ -87,6 +87,6 @@ def test_an_existing_host_has_no_kind_cluster_stack(catalog_from: Parse, synth: 
             "domain: vc.example.com}}\nteams: [{name: a1}]"
         )
     )
-    assert sorted(stacks) == ["a1", "vcluster"]
-    provider = stacks["vcluster"]["provider"]["kubernetes"][0]
+    assert sorted(stacks) == ["a1", "vcluster-a1"]
+    provider = stacks["vcluster-a1"]["provider"]["kubernetes"][0]
     assert provider == {"config_path": "~/.kube/prod", "config_context": "prod"}

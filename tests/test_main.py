@@ -38,7 +38,13 @@ def test_synthesizes_every_stack_without_noise(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert result.stderr == ""  # in particular, no jsii end-of-life banner
-    assert sorted(read_stacks(tmp_path / "out")) == ["kind-cluster", "team-a", "team-b", "vcluster"]
+    assert sorted(read_stacks(tmp_path / "out")) == [
+        "kind-cluster",
+        "team-a",
+        "team-b",
+        "vcluster-team-a",
+        "vcluster-team-b",
+    ]
 
 
 def test_reads_the_catalog_named_by_platform_config(tmp_path: Path) -> None:
@@ -46,7 +52,7 @@ def test_reads_the_catalog_named_by_platform_config(tmp_path: Path) -> None:
     catalog.write_text("teams: [{name: solo}]\n")
     result = run_main(PROJECT_ROOT, catalog, tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    assert sorted(read_stacks(tmp_path / "out")) == ["kind-cluster", "solo", "vcluster"]
+    assert sorted(read_stacks(tmp_path / "out")) == ["kind-cluster", "solo", "vcluster-solo"]
 
 
 def test_a_bad_catalog_exits_non_zero_with_one_message_and_no_traceback(tmp_path: Path) -> None:

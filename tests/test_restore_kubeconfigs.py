@@ -41,7 +41,7 @@ def test_reads_only_kubeconfig_files_from_the_state() -> None:
 
 
 def test_writes_them_private_where_the_stacks_expect_them(tmp_path: Path) -> None:
-    stack_dir = tmp_path / "cdktf.out" / "stacks" / "vcluster"
+    stack_dir = tmp_path / "cdktf.out" / "stacks" / "vcluster-team-a"
     stack_dir.mkdir(parents=True)
     (written,) = write_kubeconfigs(kubeconfigs_in_state(SHOW), stack_dir)
     assert written == (tmp_path / ".kubeconfigs" / "vcluster-team-a.yaml").resolve()
@@ -54,9 +54,9 @@ def test_refuses_to_write_outside_the_kubeconfig_directory(tmp_path: Path) -> No
         write_kubeconfigs({"../../../etc/passwd": "x"}, tmp_path / "a" / "b" / "c")
 
 
-def run_restore(tofu: Path) -> subprocess.CompletedProcess[str]:
+def run_restore(tofu: Path, *teams: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "tools.kubeconfigs"],
+        [sys.executable, "-m", "tools.kubeconfigs", *teams],
         cwd=PROJECT_ROOT,
         env=dict(os.environ, TERRAFORM_BINARY_NAME=str(tofu)),
         capture_output=True,
@@ -65,15 +65,44 @@ def run_restore(tofu: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_command_runs_tofu_in_the_vcluster_stack(tmp_path: Path) -> None:
-    fake = tmp_path / "fake-tofu"
+def fake_tofu(tmp_path: Path) -> tuple[Path, Path]:
+    """A tofu that records the stack directory of every call and shows an empty state."""
+    fake, calls = tmp_path / "fake-tofu", tmp_path / "calls"
     fake.write_text(
-        "#!/bin/sh\ncase \"$2\" in show) cat <<'EOF'\n" + json.dumps({}) + "\nEOF\n;; esac\n"
+        f'#!/bin/sh\necho "${{1##*/}} $2" >> {calls}\n'
+        "case \"$2\" in show) cat <<'EOF'\n" + json.dumps({}) + "\nEOF\n;; esac\n"
     )
     fake.chmod(0o755)
+    return fake, calls
+
+
+def test_command_reads_every_teams_vcluster_stack(tmp_path: Path) -> None:
+    fake, calls = fake_tofu(tmp_path)
     result = run_restore(fake)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "restored 0 kubeconfig files from the vcluster state\n"
+    assert calls.read_text().splitlines() == [
+        "vcluster-team-a init",
+        "vcluster-team-a show",
+        "vcluster-team-b init",
+        "vcluster-team-b show",
+    ]
+
+
+def test_command_reads_only_the_named_teams_vcluster_stack(tmp_path: Path) -> None:
+    fake, calls = fake_tofu(tmp_path)
+    result = run_restore(fake, "team-b")
+    assert result.returncode == 0, result.stderr
+    assert calls.read_text().splitlines() == ["vcluster-team-b init", "vcluster-team-b show"]
+
+
+def test_command_names_a_team_without_a_vcluster_stack(tmp_path: Path) -> None:
+    fake, _ = fake_tofu(tmp_path)
+    result = run_restore(fake, "team-z")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: no stack vcluster-team-z in cdktf.out/ (run `make synth` first)\n"
+    )
 
 
 def test_command_fails_clearly_without_tofu(tmp_path: Path) -> None:

@@ -51,8 +51,11 @@ def test_adding_a_team_is_reported_per_stack_and_exits_one(repo: Path) -> None:
     report = result.stdout
     assert report.startswith("## Platform review: `HEAD~1` → working tree")
     assert "| `team-c` | added |" in report
-    assert "| `vcluster` | changed |" in report
-    assert "3 stacks unchanged: `kind-cluster`, `team-a`, `team-b`." in report
+    assert "| `vcluster-team-c` | added |" in report
+    assert (
+        "5 stacks unchanged: `kind-cluster`, `team-a`, `team-b`, `vcluster-team-a`, "
+        "`vcluster-team-b`." in report
+    )
     assert "| `team-a` |" not in report
     assert "- added: `helm_release.team-c_Release_" in report
     assert "Dangerous" not in report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -38,19 +39,28 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> tuple[Synthesized, Path]:
     return read_stacks(outdir), outdir
 
 
-def test_every_team_gets_its_stack_and_its_vcluster(large: tuple[Synthesized, Path]) -> None:
+def vcluster_releases(stacks: Synthesized) -> list[dict[str, Any]]:
+    return [
+        release
+        for name, stack in stacks.items()
+        if name.startswith("vcluster-")
+        for release in stack["resource"]["helm_release"].values()
+    ]
+
+
+def test_every_team_gets_its_stack_and_its_vcluster_stack(
+    large: tuple[Synthesized, Path],
+) -> None:
     stacks, _ = large
-    assert len(stacks) == TEAMS + 1  # no kind-cluster on an existing host
-    releases = stacks["vcluster"]["resource"]["helm_release"].values()
-    assert len({r["name"] for r in releases}) == TEAMS
-    paths = stacks["vcluster"]["output"]["team_kubeconfig_paths"]["value"]
-    assert len(paths) == TEAMS
+    assert len(stacks) == 2 * TEAMS  # no kind-cluster on an existing host
+    assert len({r["name"] for r in vcluster_releases(stacks)}) == TEAMS
+    assert all(f"vcluster-{name}" in stacks for name in stacks if name.startswith("team-"))
 
 
 def test_each_team_stack_reads_its_own_kubeconfig(large: tuple[Synthesized, Path]) -> None:
     stacks, _ = large
-    outputs = stacks["vcluster"]["output"]
     for name in ("team-0000", "team-0500", "team-0999"):
+        outputs = stacks[f"vcluster-{name}"]["output"]
         reference = stacks[name]["provider"]["kubernetes"][0]["config_path"]
         output_name = reference.split(".outputs.")[1].rstrip("}")
         assert output_name in outputs
@@ -61,7 +71,7 @@ def test_every_team_gets_its_own_api_host(large: tuple[Synthesized, Path]) -> No
     stacks, _ = large
     hosts = {
         yaml.safe_load(r["values"][0])["controlPlane"]["ingress"]["host"]
-        for r in stacks["vcluster"]["resource"]["helm_release"].values()
+        for r in vcluster_releases(stacks)
     }
     assert len(hosts) == TEAMS
     assert all(len(h.split(".")[0]) <= 63 for h in hosts)
@@ -73,9 +83,10 @@ def test_atlantis_config_lists_every_stack_in_order_and_stays_small(
     _, outdir = large
     stacks = read_manifest(outdir, checkout_root=outdir.parent)
     config = atlantis_config(stacks)
-    assert len(config["projects"]) == TEAMS + 1
-    assert config["projects"][0]["name"] == "vcluster"
-    assert {p["execution_order_group"] for p in config["projects"][1:]} == {1}
+    assert len(config["projects"]) == 2 * TEAMS
+    groups = {p["name"]: p["execution_order_group"] for p in config["projects"]}
+    assert {g for n, g in groups.items() if n.startswith("vcluster-")} == {0}
+    assert {g for n, g in groups.items() if not n.startswith("vcluster-")} == {1}
     assert len(render(config).encode()) < 512 * 1024
 
 
@@ -83,12 +94,12 @@ def test_review_of_one_change_fits_a_pull_request_comment(large: tuple[Synthesiz
     stacks, _ = large
     head = copy.deepcopy(stacks)
     del head["team-0999"]
-    head["vcluster"]["output"].pop("team_kubeconfig_paths")
+    del head["vcluster-team-0999"]
     report = render_review(compare(stacks, head, base_label="main"))
     assert len(report) < COMMENT_LIMIT
-    assert "999 stacks unchanged." in report
+    assert "1998 stacks unchanged." in report
     assert "`team-0999`: the whole team stack is **removed**" in report
-    assert "| `vcluster` | changed |" in report
+    assert "| `vcluster-team-0999` | removed |" in report
 
 
 def test_a_kind_host_refuses_a_thousand_teams_with_a_way_out() -> None:

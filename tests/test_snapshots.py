@@ -17,7 +17,9 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("stack", ["kind-cluster", "vcluster", "team-a", "team-b"])
+@pytest.mark.parametrize(
+    "stack", ["kind-cluster", "vcluster-team-a", "vcluster-team-b", "team-a", "team-b"]
+)
 def test_stack_matches_its_reviewed_snapshot(
     synthesized: Synthesized, snapshot_json: SnapshotAssertion, stack: str
 ) -> None:
@@ -25,4 +27,10 @@ def test_stack_matches_its_reviewed_snapshot(
 
 
 def test_the_default_catalog_has_exactly_these_stacks(synthesized: Synthesized) -> None:
-    assert sorted(synthesized) == ["kind-cluster", "team-a", "team-b", "vcluster"]
+    assert sorted(synthesized) == [
+        "kind-cluster",
+        "team-a",
+        "team-b",
+        "vcluster-team-a",
+        "vcluster-team-b",
+    ]

@@ -101,7 +101,7 @@ def test_production_protects_the_database_and_the_vcluster(
     )
     assert cluster["lifecycle"] == {"prevent_destroy": True}
     for kind in ("kubernetes_namespace_v1", "helm_release"):
-        for resource in resources(stacks["vcluster"], kind).values():
+        for resource in resources(stacks["vcluster-data"], kind).values():
             assert resource["lifecycle"] == {"prevent_destroy": True}, kind
 
 
@@ -115,7 +115,7 @@ def test_decommissioning_lifts_the_protection(catalog_from: Parse, synth: Synth)
         r for r in resources(stacks["data"], "helm_release").values() if r["chart"] == "cluster"
     )
     assert "lifecycle" not in cluster
-    namespace = next(iter(resources(stacks["vcluster"], "kubernetes_namespace_v1").values()))
+    namespace = next(iter(resources(stacks["vcluster-data"], "kubernetes_namespace_v1").values()))
     assert "lifecycle" not in namespace
 
 
@@ -127,7 +127,14 @@ def test_laptops_are_not_protected(synthesized: Synthesized) -> None:
 
 
 def test_vcluster_volumes_are_retained(synthesized: Synthesized) -> None:
-    for release in resources(synthesized["vcluster"], "helm_release").values():
+    releases = [
+        release
+        for name, stack in synthesized.items()
+        if name.startswith("vcluster-")
+        for release in resources(stack, "helm_release").values()
+    ]
+    assert len(releases) == 2
+    for release in releases:
         values = yaml.safe_load(release["values"][0])
         assert values["controlPlane"]["statefulSet"]["persistence"] == {
             "volumeClaim": {"retentionPolicy": "Retain"}

@@ -47,7 +47,7 @@ def policies(stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # --- wiring -----------------------------------------------------------------------------
 
 REMOTE_KUBECONFIG = (
-    "${data.terraform_remote_state.cross-stack-reference-input-vcluster.outputs."
+    "${data.terraform_remote_state.cross-stack-reference-input-vcluster-team-a.outputs."
     "cross-stack-output-local_sensitive_fileteam-a_Kubeconfig_4C2164B1filename}"
 )
 
@@ -61,7 +61,7 @@ def test_providers_use_the_team_kubeconfig_from_the_vcluster_stack(
 
 
 def test_the_referenced_output_exists_and_is_the_teams_kubeconfig(synthesized: Synthesized) -> None:
-    output = synthesized["vcluster"]["output"][
+    output = synthesized["vcluster-team-a"]["output"][
         "cross-stack-output-local_sensitive_fileteam-a_Kubeconfig_4C2164B1filename"
     ]
     assert output == {
@@ -70,9 +70,9 @@ def test_the_referenced_output_exists_and_is_the_teams_kubeconfig(synthesized: S
     }
 
 
-def test_each_team_reads_only_the_vcluster_state(synthesized: Synthesized) -> None:
+def test_each_team_reads_only_its_own_vcluster_state(synthesized: Synthesized) -> None:
     remote = synthesized["team-b"]["data"]["terraform_remote_state"]
-    assert list(remote) == ["cross-stack-reference-input-vcluster"]
+    assert list(remote) == ["cross-stack-reference-input-vcluster-team-b"]
     assert "team-b_Kubeconfig" in json.dumps(synthesized["team-b"]["provider"])
 
 

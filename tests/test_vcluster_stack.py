@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from constructs_lib.catalog import Catalog
-from tests.conftest import REFERENCE, Synthesized, resources, values_of
+from tests.conftest import REFERENCE, Synthesized, only, resources, values_of
 
 Parse = Callable[[str], Catalog]
 Synth = Callable[[Catalog], Synthesized]
@@ -22,30 +22,43 @@ EXISTING_HOST = (
 )
 
 
-def releases(stack: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {r["name"]: r for r in resources(stack, "helm_release").values()}
+def vcluster_stacks(stacks: Synthesized) -> dict[str, dict[str, Any]]:
+    """Team name -> its layer-2 stack `vcluster-<team>`."""
+    return {
+        name.removeprefix("vcluster-"): stack
+        for name, stack in stacks.items()
+        if name.startswith("vcluster-")
+    }
 
 
-def assert_valid_values(stack: dict[str, Any]) -> None:
-    for name, release in releases(stack).items():
+def release_of(stacks: Synthesized, team: str) -> dict[str, Any]:
+    """The one vcluster release in the team's layer-2 stack."""
+    release: dict[str, Any] = only(resources(stacks[f"vcluster-{team}"], "helm_release"))
+    return release
+
+
+def assert_valid_values(stacks: Synthesized) -> None:
+    for team in vcluster_stacks(stacks):
         errors = list(
-            jsonschema.Draft202012Validator(VALUES_SCHEMA).iter_errors(values_of(release))
+            jsonschema.Draft202012Validator(VALUES_SCHEMA).iter_errors(
+                values_of(release_of(stacks, team))
+            )
         )
-        assert not errors, f"{name}: {[e.message for e in errors]}"
+        assert not errors, f"{team}: {[e.message for e in errors]}"
 
 
 # --- the chart and its values -----------------------------------------------------------
 
 
 def test_every_values_document_fits_the_chart_schema(synthesized: Synthesized) -> None:
-    assert_valid_values(synthesized["vcluster"])
+    assert_valid_values(synthesized)
 
 
 @pytest.mark.parametrize("exposure", ["ingress", "load_balancer"])
 def test_existing_host_values_fit_the_chart_schema(
     catalog_from: Parse, synth: Synth, exposure: str
 ) -> None:
-    assert_valid_values(synth(catalog_from(EXISTING_HOST.format(exposure=exposure)))["vcluster"])
+    assert_valid_values(synth(catalog_from(EXISTING_HOST.format(exposure=exposure))))
 
 
 def test_ha_values_with_embedded_etcd_fit_the_chart_schema(
@@ -54,8 +67,8 @@ def test_ha_values_with_embedded_etcd_fit_the_chart_schema(
     stacks = synth(
         catalog_from("teams: [{name: a1, vcluster: {replicas: 3, backing_store: embedded-etcd}}]")
     )
-    assert_valid_values(stacks["vcluster"])
-    values = values_of(releases(stacks["vcluster"])["a1"])
+    assert_valid_values(stacks)
+    values = values_of(release_of(stacks, "a1"))
     assert values["controlPlane"]["statefulSet"]["highAvailability"]["replicas"] == 3
     assert values["controlPlane"]["backingStore"] == {"etcd": {"embedded": {"enabled": True}}}
 
@@ -66,9 +79,10 @@ def test_the_schema_check_rejects_the_removed_k3s_distro() -> None:
 
 
 def test_one_pinned_vcluster_release_per_team_with_the_k8s_distro(synthesized: Synthesized) -> None:
-    found = releases(synthesized["vcluster"])
+    found = {team: release_of(synthesized, team) for team in vcluster_stacks(synthesized)}
     assert sorted(found) == ["team-a", "team-b"]
     for team, release in found.items():
+        assert release["name"] == team
         assert release["chart"] == "vcluster"
         assert release["version"] == "0.36.1"
         assert release["repository"] == "https://charts.loft.sh"
@@ -81,7 +95,8 @@ def test_one_pinned_vcluster_release_per_team_with_the_k8s_distro(synthesized: S
 def test_each_team_gets_its_own_labeled_host_namespace(synthesized: Synthesized) -> None:
     namespaces = {
         ns["metadata"]["name"]: ns["metadata"]["labels"]
-        for ns in resources(synthesized["vcluster"], "kubernetes_namespace_v1").values()
+        for stack in vcluster_stacks(synthesized).values()
+        for ns in resources(stack, "kubernetes_namespace_v1").values()
     }
     assert sorted(namespaces) == ["vcluster-team-a", "vcluster-team-b"]
     labels = namespaces["vcluster-team-a"]
@@ -95,7 +110,7 @@ def test_each_team_gets_its_own_labeled_host_namespace(synthesized: Synthesized)
 
 
 def test_chart_objects_carry_the_team_labels(synthesized: Synthesized) -> None:
-    values = values_of(releases(synthesized["vcluster"])["team-b"])
+    values = values_of(release_of(synthesized, "team-b"))
     expected = {"team": "team-b", "project": "kube-platform", "cost-center": "cc-1002"}
     for labels in (
         values["controlPlane"]["statefulSet"]["labels"],
@@ -108,9 +123,7 @@ def test_chart_objects_carry_the_team_labels(synthesized: Synthesized) -> None:
 
 
 def test_control_plane_runs_as_non_root_with_resources(synthesized: Synthesized) -> None:
-    stateful_set = values_of(releases(synthesized["vcluster"])["team-a"])["controlPlane"][
-        "statefulSet"
-    ]
+    stateful_set = values_of(release_of(synthesized, "team-a"))["controlPlane"]["statefulSet"]
     container = stateful_set["security"]["containerSecurityContext"]
     assert container["runAsNonRoot"] is True and container["runAsUser"] != 0
     assert container["allowPrivilegeEscalation"] is False
@@ -125,22 +138,20 @@ def test_control_plane_runs_as_non_root_with_resources(synthesized: Synthesized)
 
 
 def test_quota_limit_range_and_network_policy_are_on(synthesized: Synthesized) -> None:
-    policies = values_of(releases(synthesized["vcluster"])["team-a"])["policies"]
+    policies = values_of(release_of(synthesized, "team-a"))["policies"]
     assert policies["resourceQuota"]["enabled"] is True
     assert policies["limitRange"]["enabled"] is True
     assert policies["networkPolicy"]["enabled"] is True
 
 
 def test_quota_allows_the_vclusters_own_node_port_service(synthesized: Synthesized) -> None:
-    quota = values_of(releases(synthesized["vcluster"])["team-a"])["policies"]["resourceQuota"][
-        "quota"
-    ]
+    quota = values_of(release_of(synthesized, "team-a"))["policies"]["resourceQuota"]["quota"]
     assert quota["services.nodeports"] == 2  # https and the vcluster kubelet port
 
 
 def test_quota_values_come_from_the_catalog(catalog_from: Parse, synth: Synth) -> None:
     stacks = synth(catalog_from("teams: [{name: a1, quota: {cpu_requests: 2, pods: 12}}]"))
-    quota = values_of(releases(stacks["vcluster"])["a1"])["policies"]["resourceQuota"]["quota"]
+    quota = values_of(release_of(stacks, "a1"))["policies"]["resourceQuota"]["quota"]
     assert quota["requests.cpu"] == "2"
     assert quota["count/pods"] == "12"
 
@@ -152,7 +163,7 @@ def test_limit_range_defaults_come_from_the_catalog(catalog_from: Parse, synth: 
             "cpu_limit: 200m, memory_limit: 256Mi}}]"
         )
     )
-    limits = values_of(releases(stacks["vcluster"])["a1"])["policies"]["limitRange"]
+    limits = values_of(release_of(stacks, "a1"))["policies"]["limitRange"]
     assert limits["default"] == {"cpu": "200m", "memory": "256Mi"}
     assert limits["defaultRequest"] == {"cpu": "50m", "memory": "64Mi"}
     inside = next(iter(resources(stacks["a1"], "kubernetes_limit_range_v1").values()))
@@ -160,14 +171,14 @@ def test_limit_range_defaults_come_from_the_catalog(catalog_from: Parse, synth: 
 
 
 def test_team_network_policies_are_synced_to_the_host(synthesized: Synthesized) -> None:
-    sync = values_of(releases(synthesized["vcluster"])["team-a"])["sync"]["toHost"]
+    sync = values_of(release_of(synthesized, "team-a"))["sync"]["toHost"]
     assert sync["networkPolicies"] == {"enabled": True}
 
 
 def test_api_server_port_stays_reachable_through_the_network_policy(
     synthesized: Synthesized,
 ) -> None:
-    policy = values_of(releases(synthesized["vcluster"])["team-a"])["policies"]["networkPolicy"]
+    policy = values_of(release_of(synthesized, "team-a"))["policies"]["networkPolicy"]
     assert policy["controlPlane"]["ingress"] == [{"ports": [{"port": 8443, "protocol": "TCP"}]}]
 
 
@@ -178,7 +189,7 @@ def test_kind_host_publishes_each_vcluster_on_its_pool_port(
     default_catalog: Catalog, synthesized: Synthesized
 ) -> None:
     for team in default_catalog.teams:
-        values = values_of(releases(synthesized["vcluster"])[team.name])
+        values = values_of(release_of(synthesized, team.name))
         port = default_catalog.node_port_of(team)
         assert values["controlPlane"]["service"]["spec"] == {"type": "NodePort"}
         assert values["controlPlane"]["service"]["httpsNodePort"] == port
@@ -189,7 +200,7 @@ def test_ingress_exposure_uses_a_team_host_with_tls_passthrough(
     catalog_from: Parse, synth: Synth
 ) -> None:
     stacks = synth(catalog_from(EXISTING_HOST.format(exposure="ingress")))
-    values = values_of(releases(stacks["vcluster"])["a1"])
+    values = values_of(release_of(stacks, "a1"))
     assert values["controlPlane"]["ingress"] == {
         "enabled": True,
         "host": "a1.vc.example.com",
@@ -202,7 +213,7 @@ def test_ingress_exposure_uses_a_team_host_with_tls_passthrough(
 
 def test_load_balancer_exposure_names_the_team_host(catalog_from: Parse, synth: Synth) -> None:
     stacks = synth(catalog_from(EXISTING_HOST.format(exposure="load_balancer")))
-    values = values_of(releases(stacks["vcluster"])["a1"])
+    values = values_of(release_of(stacks, "a1"))
     assert values["controlPlane"]["service"]["spec"] == {"type": "LoadBalancer"}
     assert values["controlPlane"]["proxy"]["extraSANs"] == ["a1.vc.example.com"]
     assert values["exportKubeConfig"]["server"] == "https://a1.vc.example.com"
@@ -214,8 +225,11 @@ def test_load_balancer_exposure_names_the_team_host(catalog_from: Parse, synth: 
 def test_kubeconfig_is_read_from_the_vcluster_secret_after_the_release(
     synthesized: Synthesized,
 ) -> None:
-    secrets = synthesized["vcluster"]["data"]["kubernetes_secret_v1"]
-    by_name = {s["metadata"]["name"]: s for s in secrets.values()}
+    by_name = {
+        s["metadata"]["name"]: s
+        for stack in vcluster_stacks(synthesized).values()
+        for s in stack["data"]["kubernetes_secret_v1"].values()
+    }
     assert sorted(by_name) == ["vc-team-a", "vc-team-b"]
     secret = by_name["vc-team-a"]
     assert secret["depends_on"] == ["helm_release.team-a_Release_40E8423B"]
@@ -227,26 +241,40 @@ def test_kubeconfig_is_read_from_the_vcluster_secret_after_the_release(
 def test_kubeconfig_files_are_sensitive_private_unique_and_relative(
     synthesized: Synthesized,
 ) -> None:
-    files = resources(synthesized["vcluster"], "local_sensitive_file")
-    paths = sorted(f["filename"] for f in files.values())
+    files = [
+        only(resources(stack, "local_sensitive_file"))
+        for stack in vcluster_stacks(synthesized).values()
+    ]
+    paths = sorted(f["filename"] for f in files)
     assert paths == [
         "../../../.kubeconfigs/vcluster-team-a.yaml",
         "../../../.kubeconfigs/vcluster-team-b.yaml",
     ]
-    assert {f["file_permission"] for f in files.values()} == {"0600"}
-    assert all('.data["config"]}' in f["content"] for f in files.values())
+    assert {f["file_permission"] for f in files} == {"0600"}
+    assert all('.data["config"]}' in f["content"] for f in files)
 
 
-def test_outputs_the_map_of_team_kubeconfig_paths(synthesized: Synthesized) -> None:
-    output = synthesized["vcluster"]["output"]["team_kubeconfig_paths"]["value"]
-    assert sorted(output) == ["team-a", "team-b"]
-    assert output["team-a"] == "${local_sensitive_file.team-a_Kubeconfig_4C2164B1.filename}"
+def test_each_vcluster_stack_outputs_its_teams_kubeconfig_path(synthesized: Synthesized) -> None:
+    output = synthesized["vcluster-team-a"]["output"]["kubeconfig_path"]
+    assert output == {"value": "${local_sensitive_file.team-a_Kubeconfig_4C2164B1.filename}"}
+
+
+def test_a_vcluster_stack_holds_its_own_team_only(synthesized: Synthesized) -> None:
+    for team, stack in vcluster_stacks(synthesized).items():
+        addresses = [name for items in stack["resource"].values() for name in items]
+        assert addresses and all(a.startswith(f"{team}_") for a in addresses), team
+
+
+def test_each_vcluster_keeps_its_state_in_its_own_place(synthesized: Synthesized) -> None:
+    assert synthesized["vcluster-team-a"]["terraform"]["backend"] == {
+        "local": {"path": "../../../.terraform-state/platform/vcluster/team-a/terraform.tfstate"}
+    }
 
 
 def test_host_providers_read_the_kind_kubeconfig_by_cross_stack_reference(
     synthesized: Synthesized,
 ) -> None:
-    stack = synthesized["vcluster"]
+    stack = synthesized["vcluster-team-a"]
     reference = (
         "${data.terraform_remote_state.cross-stack-reference-input-kind-cluster.outputs."
         "cross-stack-output-kind_clusterHost_cluster_1B07893Bkubeconfig_path}"
@@ -268,17 +296,8 @@ def with_team_c(catalog: Catalog, catalog_from: Parse, *, first: bool) -> Catalo
     return Catalog.model_validate(catalog.model_copy(update={"teams": teams}).model_dump())
 
 
-def _by_address(stack: dict[str, Any]) -> dict[str, str]:
-    return {
-        f"{kind}.{name}": json.dumps(body, sort_keys=True)
-        for section in ("resource", "data")
-        for kind, items in stack.get(section, {}).items()
-        for name, body in items.items()
-    }
-
-
 @pytest.mark.parametrize("first", [False, True], ids=["appended", "inserted-first"])
-def test_adding_team_c_changes_no_existing_resource_anywhere(
+def test_adding_team_c_adds_its_two_stacks_and_changes_no_other(
     default_catalog: Catalog,
     synthesized: Synthesized,
     catalog_from: Parse,
@@ -286,10 +305,5 @@ def test_adding_team_c_changes_no_existing_resource_anywhere(
     first: bool,
 ) -> None:
     after = synth(with_team_c(default_catalog, catalog_from, first=first))
-    assert after["kind-cluster"] == synthesized["kind-cluster"]
-    assert after["team-a"] == synthesized["team-a"]
-    assert after["team-b"] == synthesized["team-b"]
-    before_vc, after_vc = _by_address(synthesized["vcluster"]), _by_address(after["vcluster"])
-    assert {a: after_vc[a] for a in before_vc} == before_vc
-    added = set(after_vc) - set(before_vc)
-    assert added and all("team-c" in address for address in added)
+    assert {name: after[name] for name in synthesized} == synthesized
+    assert set(after) - set(synthesized) == {"vcluster-team-c", "team-c"}

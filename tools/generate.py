@@ -1,6 +1,7 @@
 """`pipenv run generate`: rewrite every file derived from the catalog.
 
-- `cdktf.out/` (manifest and each stack's cdk.tf.json), committed for review and for Atlantis;
+- `cdktf.out/` (manifest, each stack's cdk.tf.json and the record of their inputs), committed
+  for review and for Atlantis;
 - `atlantis.yaml`, one project per stack;
 - the stack picture in README.md.
 
@@ -21,7 +22,7 @@ from constructs_lib.catalog import Catalog
 from constructs_lib.catalog_loader import CatalogError, catalog_path
 from constructs_lib.decommission import load_catalog_for_synth
 from constructs_lib.paths import PROJECT_ROOT
-from stacks.app import synthesize
+from synthesis.run import synthesize
 from tools.atlantis_config import atlantis_config, render
 from tools.manifest import read_manifest
 from tools.stack_graph import mermaid, replace_graph
@@ -31,7 +32,7 @@ OUTDIR = PROJECT_ROOT / "cdktf.out"
 
 def derived_files(catalog: Catalog, outdir: Path) -> dict[Path, str]:
     """Everything derived from `catalog`, keyed by path relative to the checkout root."""
-    synthesize(catalog, outdir)
+    synthesize(catalog, outdir)  # into an empty directory: every stack is built
     files = {
         Path("cdktf.out") / p.relative_to(outdir): p.read_text(encoding="utf-8")
         for p in sorted(outdir.rglob("*"))

@@ -1,10 +1,11 @@
-"""`pipenv run restore-kubeconfigs`: write the team kubeconfig files back from the vcluster state.
+"""`pipenv run restore-kubeconfigs [TEAM ...]`: write team kubeconfig files back from state.
 
-A team stack reads its kubeconfig from a file the `vcluster` apply wrote. In Atlantis every
-pull request has a fresh workspace, so a team stack planned in a later pull request would not
-find that file. Its content is in the `vcluster` state (`local_sensitive_file.content`), so
-this command reads `tofu show -json` in the vcluster stack and writes the files again, mode
-0600, where the stacks expect them. It reads the state only: no cluster access, no apply.
+A team stack reads its kubeconfig from a file its `vcluster-<team>` apply wrote. In Atlantis
+every pull request has a fresh workspace, so a team stack planned in a later pull request
+would not find that file. Its content is in the `vcluster-<team>` state
+(`local_sensitive_file.content`), so this command reads `tofu show -json` in that stack and
+writes the file again, mode 0600, where the stacks expect it. With no team named it restores
+every team's. It reads state only: no cluster access, no apply.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
+from constructs_lib.catalog import VCLUSTER_STACK_PREFIX
 from constructs_lib.paths import KUBECONFIG_DIR, PROJECT_ROOT
 
-VCLUSTER_STACK_DIR: Final = PROJECT_ROOT / "cdktf.out" / "stacks" / "vcluster"
+STACKS_DIR: Final = PROJECT_ROOT / "cdktf.out" / "stacks"
 
 
 class RestoreError(Exception):
@@ -68,12 +70,26 @@ def _tofu(*args: str, stack_dir: Path) -> str:
     return result.stdout
 
 
-def main() -> int:
-    stack_dir = VCLUSTER_STACK_DIR
+def vcluster_stack_dirs(teams: list[str]) -> list[Path]:
+    """The `vcluster-<team>` stacks of the named teams, or of every team."""
+    if teams:
+        return [STACKS_DIR / f"{VCLUSTER_STACK_PREFIX}{team}" for team in teams]
+    return sorted(STACKS_DIR.glob(f"{VCLUSTER_STACK_PREFIX}*"))
+
+
+def restore(stack_dir: Path) -> list[Path]:
+    if not (stack_dir / "cdk.tf.json").is_file():
+        raise RestoreError(f"no stack {stack_dir.name} in cdktf.out/ (run `make synth` first)")
+    _tofu("init", "-input=false", "-no-color", stack_dir=stack_dir)
+    show = json.loads(_tofu("show", "-json", stack_dir=stack_dir) or "{}")
+    return write_kubeconfigs(kubeconfigs_in_state(show), stack_dir)
+
+
+def main(argv: list[str]) -> int:
+    written: list[Path] = []
     try:
-        _tofu("init", "-input=false", "-no-color", stack_dir=stack_dir)
-        show = json.loads(_tofu("show", "-json", stack_dir=stack_dir) or "{}")
-        written = write_kubeconfigs(kubeconfigs_in_state(show), stack_dir)
+        for stack_dir in vcluster_stack_dirs(argv):
+            written += restore(stack_dir)
     except (RestoreError, OSError, json.JSONDecodeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -82,4 +98,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

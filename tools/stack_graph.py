@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from constructs_lib.catalog import Catalog, KindHost
+from constructs_lib.catalog import VCLUSTER_STACK_PREFIX, Catalog, KindHost
 from tools.manifest import StackInfo
 
 START: Final = "<!-- stack-graph:start -->"
@@ -20,8 +20,8 @@ def _describe(stack: StackInfo, catalog: Catalog) -> str:
     host = catalog.platform.host
     if stack.name == "kind-cluster" and isinstance(host, KindHost):
         return f"KIND host: 1 control plane + {host.workers} workers"
-    if stack.name == "vcluster":
-        return f"{len(catalog.teams)} vclusters, one per team"
+    if stack.name.startswith(VCLUSTER_STACK_PREFIX):
+        return f"vcluster of {stack.name.removeprefix(VCLUSTER_STACK_PREFIX)}"
     team = next((t for t in catalog.teams if t.name == stack.name), None)
     if team is None:
         return ""

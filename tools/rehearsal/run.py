@@ -22,7 +22,7 @@ from tools.rehearsal import mirror
 from tools.rehearsal.standin import JOURNAL_ENV
 
 #: What a checkout needs to synthesize and to restore kubeconfigs.
-_CHECKOUT: Final = ("main.py", "cdktf.json", "stacks", "constructs_lib", "tools")
+_CHECKOUT: Final = ("main.py", "cdktf.json", "stacks", "constructs_lib", "synthesis", "tools")
 
 #: Any single CLI or engine command; a rehearsal that hangs is a failure, not a wait.
 COMMAND_TIMEOUT_S: Final = 600

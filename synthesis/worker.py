@@ -1,0 +1,28 @@
+"""`python -m synthesis.worker SHARD.json OUTDIR`: synthesize one shard of a catalog.
+
+The shard is a validated catalog that holds some of the teams, written by `build`; nothing
+here re-reads `platform.yaml` or runs the data guard, which ran once on the whole catalog.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+
+
+def main(argv: list[str]) -> int:
+    from constructs_lib.catalog import Catalog
+    from stacks.app import synthesize
+
+    shard_file, outdir = argv
+    catalog = Catalog.model_validate_json(Path(shard_file).read_text(encoding="utf-8"))
+    synthesize(catalog, Path(outdir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
