@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -187,11 +188,16 @@ def _export_revision(repo: Path, revision: str, into: Path) -> None:
 
 
 def review_against(base: str, repo: Path = PROJECT_ROOT) -> Review:
+    """Both sides synthesized from scratch as far as their inputs changed: the base over its
+    own committed output, the working tree over the base's (only changed teams are built)."""
     with tempfile.TemporaryDirectory() as tmp:
         base_tree = Path(tmp) / "base"
         _export_revision(repo, base, base_tree)
-        base_stacks = _synth_tree(base_tree, Path(tmp) / "base.out")
-        head_stacks = _synth_tree(repo, Path(tmp) / "head.out")
+        base_out = base_tree / "cdktf.out"
+        base_stacks = _synth_tree(base_tree, base_out)
+        head_out = Path(tmp) / "head.out"
+        shutil.copytree(base_out, head_out)
+        head_stacks = _synth_tree(repo, head_out)
     return compare(base_stacks, head_stacks, base_label=base)
 
 
