@@ -30,6 +30,7 @@ endif
 
 help:
 	@echo "make synth   install what is missing, synthesize platform.yaml into cdktf.out/"
+	@echo "             (BASE=<rev>: reuse only the output committed at that revision)"
 	@echo "make test    install what is missing, run the whole test suite"
 	@echo "make lint    ruff and mypy"
 	@echo "make clean   remove cdktf.out/ and the local environments"
@@ -53,7 +54,7 @@ node_modules/.synced: package-lock.json
 setup: .venv/.synced node_modules/.synced
 
 synth: setup
-	@$(PIPENV) run synth $(if $(OUTDIR),--output $(OUTDIR))
+	@$(if $(BASE),SYNTH_BASE=$(BASE)) $(PIPENV) run synth $(if $(OUTDIR),--output $(OUTDIR))
 
 test: setup
 	@$(PIPENV) run test

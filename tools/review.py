@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -165,14 +166,27 @@ def render(review: Review) -> str:
 # --- synthesizing the two sides ---------------------------------------------------------
 
 
-def _synth_tree(root: Path, outdir: Path) -> Stacks:
+def _synth_tree(root: Path, outdir: Path) -> dict[str, bytes]:
     result = run_app(root, outdir=outdir)
     if result.returncode != 0:
         raise ReviewError(f"synthesis failed in {root}:\n{result.stderr.strip()}")
     return {
-        p.parent.name: json.loads(p.read_text(encoding="utf-8"))
-        for p in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
+        p.parent.name: p.read_bytes() for p in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
     }
+
+
+def _parsed_where_different(
+    base: dict[str, bytes], head: dict[str, bytes]
+) -> tuple[Stacks, Stacks]:
+    """Both sides parsed; a stack with the same bytes on both sides is compared as empty."""
+
+    def parse(side: dict[str, bytes], other: dict[str, bytes]) -> Stacks:
+        return {
+            name: {} if other.get(name) == content else json.loads(content)
+            for name, content in side.items()
+        }
+
+    return parse(base, head), parse(head, base)
 
 
 def _export_revision(repo: Path, revision: str, into: Path) -> None:
@@ -196,9 +210,10 @@ def review_against(base: str, repo: Path = PROJECT_ROOT) -> Review:
         base_out = base_tree / "cdktf.out"
         base_stacks = _synth_tree(base_tree, base_out)
         head_out = Path(tmp) / "head.out"
-        shutil.copytree(base_out, head_out)
+        # Hard links, not copies: synthesis never writes into a file, it swaps directories.
+        shutil.copytree(base_out, head_out, copy_function=os.link)
         head_stacks = _synth_tree(repo, head_out)
-    return compare(base_stacks, head_stacks, base_label=base)
+    return compare(*_parsed_where_different(base_stacks, head_stacks), base_label=base)
 
 
 def main(argv: list[str] | None = None) -> int:
