@@ -135,6 +135,15 @@ def _validate_and_replan(ws: Workspace, report: Report, progress: Progress) -> N
     )
 
 
+def _deploy_again(ws: Workspace, report: Report, progress: Progress) -> None:
+    with _Timed(progress, "deploy again") as step:
+        again = ws.deploy()
+        step.detail = f": {len(again)} changes"
+    report.check(
+        "a second deploy changes nothing", [f"{c.stack}: {c.action} {c.type}" for c in again]
+    )
+
+
 def _restore(ws: Workspace, report: Report, progress: Progress) -> None:
     written = [p for s in iter_stacks(ws) if s != "kind-cluster" for p in files_written_by(ws, s)]
     before = {p: p.read_text(encoding="utf-8") for p in written}
@@ -180,12 +189,7 @@ def rehearse_kind_host(
         step.detail = f": {len(set(ws.manifest()))} stacks, {len(changes)} changes"
     _deploy_checks(ws, report, changes, "first deploy")
     _validate_and_replan(ws, report, progress)
-    with _Timed(progress, "deploy again") as step:
-        again = ws.deploy()
-        step.detail = f": {len(again)} changes"
-    report.check(
-        "a second deploy changes nothing", [f"{c.stack}: {c.action} {c.type}" for c in again]
-    )
+    _deploy_again(ws, report, progress)
     _restore(ws, report, progress)
 
     before = {s: ws.stack_json(s) for s in iter_stacks(ws)}
@@ -221,11 +225,6 @@ def rehearse_existing_host(root: Path, engine: Engine, progress: Progress = quie
         changes = ws.deploy()
         step.detail = f": {len(set(ws.manifest()))} stacks, {len(changes)} changes"
     _deploy_checks(ws, report, changes, "first deploy")
-    with _Timed(progress, "deploy again") as step:
-        again = ws.deploy()
-        step.detail = f": {len(again)} changes"
-    report.check(
-        "a second deploy changes nothing", [f"{c.stack}: {c.action} {c.type}" for c in again]
-    )
+    _deploy_again(ws, report, progress)
     _destroy(ws, report, progress)
     return report
