@@ -259,13 +259,28 @@ StateSettings = LocalState | S3State | GcsState | PgState
 StateBackend = Annotated[StateSettings, Field(discriminator="backend")]
 
 
+_EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
+
+
+def _exact_version(value: str) -> str:
+    if not _EXACT_VERSION.match(value):
+        raise ValueError(
+            "must be an exact chart version such as '0.36.1' (no 'latest', ranges or "
+            f"wildcards: a reviewed pull request pins what it deploys), got {value!r}"
+        )
+    return value
+
+
+ChartVersion = Annotated[str, AfterValidator(_exact_version)]
+
+
 class PlatformVersions(_Model):
     """Chart versions a pull request may bump; defaults are the pins in `versions.py`."""
 
-    vcluster_chart: str = versions.VCLUSTER_CHART_VERSION
-    cnpg_operator_chart: str = versions.CNPG_OPERATOR_CHART_VERSION
-    cnpg_cluster_chart: str = versions.CNPG_CLUSTER_CHART_VERSION
-    valkey_chart: str = versions.VALKEY_CHART_VERSION
+    vcluster_chart: ChartVersion = versions.VCLUSTER_CHART_VERSION
+    cnpg_operator_chart: ChartVersion = versions.CNPG_OPERATOR_CHART_VERSION
+    cnpg_cluster_chart: ChartVersion = versions.CNPG_CLUSTER_CHART_VERSION
+    valkey_chart: ChartVersion = versions.VALKEY_CHART_VERSION
 
 
 class Platform(_Model):

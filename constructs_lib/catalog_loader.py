@@ -34,9 +34,43 @@ def load_catalog(path: Path) -> Catalog:
     return parse_catalog(_read(path), source=str(path))
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """YAML as a catalog may use it: no repeated keys, no anchors or aliases.
+
+    A repeated key (`teams:` twice after a bad merge) would silently drop the first value, and
+    an alias can expand a few lines into gigabytes; both are refused at once, with the line.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            mark = event.start_mark
+            raise CatalogError(
+                f"line {mark.line + 1}: YAML anchors and aliases (& and *) are not allowed in "
+                "the catalog; write the values out"
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, str) and key in seen:
+                raise CatalogError(
+                    f"line {line}: key {key!r} appears twice in one mapping (first on line "
+                    f"{seen[key]}); keep one, or merge the two"
+                )
+            if isinstance(key, str):
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_catalog(text: str, *, source: str = "<catalog>") -> Catalog:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: safe
+    except CatalogError as err:
+        raise CatalogError(f"{source}: {err}") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -69,13 +103,23 @@ def _read(path: Path) -> str:
         raise CatalogError(f"{path}: cannot read the catalog: {err.strerror}") from None
     if path.is_dir():
         raise CatalogError(f"{path}: is a directory; {CATALOG_ENV_VAR} must name a YAML file")
-    if size > MAX_CATALOG_BYTES:
+    if not path.is_file():
+        # A FIFO would block for ever, a device could be read until memory runs out.
         raise CatalogError(
-            f"{path}: {size} bytes is larger than the {MAX_CATALOG_BYTES} bytes a catalog may "
-            "have; is this the right file?"
+            f"{path}: is not a regular file; {CATALOG_ENV_VAR} must name a YAML file"
         )
+    too_large = CatalogError(
+        f"{path}: {size} bytes is larger than the {MAX_CATALOG_BYTES} bytes a catalog may "
+        "have; is this the right file?"
+    )
+    if size > MAX_CATALOG_BYTES:
+        raise too_large
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            content = handle.read(MAX_CATALOG_BYTES + 1)
+        if len(content) > MAX_CATALOG_BYTES:
+            raise too_large
+        return content.decode("utf-8")
     except UnicodeDecodeError:
         raise CatalogError(f"{path}: the catalog must be UTF-8 text") from None
     except OSError as err:

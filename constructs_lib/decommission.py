@@ -28,10 +28,17 @@ HOW: Final = (
 
 def previous_stacks(outdir: Path) -> dict[str, dict[str, Any]]:
     """The stacks of an earlier synthesis in `outdir`, or nothing if there is none."""
-    return {
-        path.parent.name: json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
-    }
+    stacks = {}
+    for path in sorted((outdir / "stacks").glob("*/cdk.tf.json")):
+        try:
+            stacks[path.parent.name] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            # The guard cannot tell what this stack deploys: never guess that it is nothing.
+            raise CatalogError(
+                f"{path}: the earlier output is not valid JSON, so the data guard cannot check "
+                "it; restore it (git checkout -- cdktf.out) and synthesize again"
+            ) from None
+    return stacks
 
 
 def _has_database(stack: Mapping[str, Any]) -> bool:

@@ -7,10 +7,14 @@ synthesis, which must stay exactly as it was.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from constructs_lib.catalog_loader import CatalogError, load_catalog
 from constructs_lib.paths import PROJECT_ROOT
 from tests.test_main import run_main
 
@@ -19,6 +23,43 @@ EXISTING = "platform: {host: {type: existing, kubeconfig_path: k, domain: vc.exa
 
 # (id, catalog text, text the single error line must contain)
 CASES: list[tuple[str, str, str]] = [
+    # YAML that would silently lose or multiply data
+    (
+        "duplicate-key-in-a-team",
+        "teams:\n  - name: a1\n    name: a2\n",
+        "line 3: key 'name' appears twice in one mapping (first on line 2); keep one, or merge",
+    ),
+    (
+        "duplicate-teams-after-a-bad-merge",
+        "teams: [{name: a1}]\nplatform: {}\nteams: [{name: b1}]\n",
+        "line 3: key 'teams' appears twice in one mapping (first on line 1)",
+    ),
+    (
+        "yaml-alias",
+        "defaults: &d {cache: {}}\nteams: [{name: a1}]\n",
+        "line 1: YAML anchors and aliases (& and *) are not allowed in the catalog",
+    ),
+    # floating chart versions
+    (
+        "chart-version-latest",
+        "platform: {versions: {vcluster_chart: latest}}\n" + KIND_TEAM,
+        "platform.versions.vcluster_chart: must be an exact chart version such as '0.36.1'",
+    ),
+    (
+        "chart-version-range",
+        "platform: {versions: {valkey_chart: '^0.11'}}\n" + KIND_TEAM,
+        "platform.versions.valkey_chart: must be an exact chart version",
+    ),
+    (
+        "chart-version-wildcard",
+        "platform: {versions: {cnpg_cluster_chart: 0.8.x}}\n" + KIND_TEAM,
+        "platform.versions.cnpg_cluster_chart: must be an exact chart version",
+    ),
+    (
+        "chart-version-at-least",
+        "platform: {versions: {cnpg_operator_chart: '>=0.29.0'}}\n" + KIND_TEAM,
+        "platform.versions.cnpg_operator_chart: must be an exact chart version",
+    ),
     # wrong types
     ("teams-not-a-list", "teams: {name: a1}", "teams: Input should be a valid list"),
     ("name-not-text", "teams: [{name: 42}]", "teams[0].name: Input should be a valid string"),
@@ -352,6 +393,48 @@ def test_a_directory_is_refused(
     assert_refused(
         tmp_path, "is a directory; PLATFORM_CONFIG must name a YAML file", earlier_output
     )
+
+
+def test_a_fifo_is_refused_without_waiting(
+    tmp_path: Path, earlier_output: tuple[Path, dict[str, str]]
+) -> None:
+    fifo = tmp_path / "platform.yaml"
+    os.mkfifo(fifo)
+    assert_refused(
+        fifo, "is not a regular file; PLATFORM_CONFIG must name a YAML file", earlier_output
+    )
+
+
+def test_a_character_device_is_refused_without_reading_it(
+    earlier_output: tuple[Path, dict[str, str]],
+) -> None:
+    assert_refused(Path("/dev/zero"), "is not a regular file", earlier_output)
+
+
+def test_an_expanding_alias_catalog_is_refused_in_under_a_second(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    catalog = tmp_path / "laughs.yaml"
+    catalog.write_text("\n".join(lines) + "\nteams: [{name: a1}]\n")
+    started = time.monotonic()
+    with pytest.raises(CatalogError, match="anchors and aliases"):
+        load_catalog(catalog)
+    assert time.monotonic() - started < 1
+
+
+def test_a_corrupt_earlier_output_stops_the_data_guard_with_a_way_out(
+    tmp_path: Path, earlier_output: tuple[Path, dict[str, str]]
+) -> None:
+    outdir, _ = earlier_output
+    broken = tmp_path / "out"
+    shutil.copytree(outdir, broken)
+    (broken / "stacks" / "team-a" / "cdk.tf.json").write_text("{ half")
+    result = run_main(PROJECT_ROOT, PROJECT_ROOT / "platform.yaml", broken)
+    assert result.returncode == 2
+    assert "the earlier output is not valid JSON, so the data guard cannot check it" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
 
 
 def test_a_binary_file_is_refused(
