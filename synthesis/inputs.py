@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -24,9 +25,22 @@ RECORD_VERSION: Final = 1
 #: The record's key for the stacks every team shares (the KIND host).
 PLATFORM: Final = "platform"
 
-#: Everything of the checkout that decides what the app writes.
+#: Everything of the checkout that decides what the app writes (files, then packages).
 _CODE_FILES: Final = ("main.py", "cdktf.json", "Pipfile.lock")
 _CODE_PACKAGES: Final = ("stacks", "constructs_lib", "synthesis")
+APP_CODE: Final = (*_CODE_FILES, *_CODE_PACKAGES)
+
+
+def copy_app_code(into: Path, *, extra: tuple[str, ...] = ()) -> Path:
+    """The app's code (and `extra` names) copied to `into`, as another checkout has them."""
+    into.mkdir(parents=True, exist_ok=True)
+    for name in (*APP_CODE, *extra):
+        source = PROJECT_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, into / name)
+    return into
 
 
 def _digest(value: Any) -> str:

@@ -55,11 +55,7 @@ class Summary:
     """Processes that built them (0: nothing was built)."""
 
 
-def _previous(outdir: Path, base: str | None) -> Previous:
-    return from_revision(outdir, base) if base else from_directory(outdir)
-
-
-def _reusable(catalog: Catalog, record: InputRecord, previous: Previous) -> set[str]:
+def _reusable(record: InputRecord, previous: Previous) -> set[str]:
     """Teams with unchanged inputs whose stacks the previous output still has, as written."""
     written = previous.record.outputs if previous.record else {}
     return {
@@ -89,7 +85,7 @@ def synthesize(
     record = InputRecord.of(catalog, code_digest())
     with locked(outdir):
         previous = from_revision(outdir, base) if base else from_directory(outdir)
-        reusable = _reusable(catalog, record, previous)
+        reusable = _reusable(record, previous)
         to_build = [t for t in catalog.teams if t.name not in reusable]
         shared = platform_stacks(catalog)
         written = previous.record.outputs.get(PLATFORM) if previous.record else None

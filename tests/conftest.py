@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,22 +18,12 @@ from constructs_lib.catalog import Catalog
 from constructs_lib.catalog_loader import load_catalog, parse_catalog
 from constructs_lib.paths import PROJECT_ROOT
 from stacks.app import synthesize as synthesize_app
+from synthesis.inputs import copy_app_code
 
 DEFAULT_CATALOG = PROJECT_ROOT / "platform.yaml"
 REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 
 Synthesized = dict[str, dict[str, Any]]
-
-#: What a checkout needs to synthesize.
-CHECKOUT_FILES = (
-    "main.py",
-    "cdktf.json",
-    "Pipfile.lock",
-    "platform.yaml",
-    "stacks",
-    "constructs_lib",
-    "synthesis",
-)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -48,14 +37,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def copy_checkout(into: Path) -> Path:
     """A copy of the code and catalog at `into`, as another clone would have them."""
-    into.mkdir(parents=True, exist_ok=True)
-    for name in CHECKOUT_FILES:
-        source = PROJECT_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, into / name)
-    return into
+    return copy_app_code(into, extra=("platform.yaml",))
 
 
 def synthesize(catalog: Catalog, outdir: Path) -> Synthesized:

@@ -27,6 +27,7 @@ from typing import Final
 import yaml
 
 from constructs_lib.paths import PROJECT_ROOT
+from synthesis.inputs import copy_app_code
 from tools.synth_command import app_python, synth_command
 
 SIZES: Final = (2, 10, 100, 1000)
@@ -192,14 +193,7 @@ def _one_team_changed(catalog_text: str, *, added: bool) -> str:
 
 def _review_repo(work: Path, catalog_text: str, output: Path) -> Path:
     """A git repository whose last commit holds the app, the catalog and its output."""
-    repo = work / "review-repo"
-    for name in ("main.py", "cdktf.json", "Pipfile.lock", "stacks", "constructs_lib", "synthesis"):
-        source = PROJECT_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            repo.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, repo / name)
+    repo = copy_app_code(work / "review-repo")
     (repo / "platform.yaml").write_text(catalog_text)
     shutil.copytree(output, repo / "cdktf.out")
     git = ["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=bench@example.com"]

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from constructs_lib.catalog import VCLUSTER_STACK_PREFIX
 from constructs_lib.paths import KUBECONFIG_DIR, PROJECT_ROOT
+from stacks.names import vcluster_stack
 
 STACKS_DIR: Final = PROJECT_ROOT / "cdktf.out" / "stacks"
 
@@ -73,7 +74,7 @@ def _tofu(*args: str, stack_dir: Path) -> str:
 def vcluster_stack_dirs(teams: list[str]) -> list[Path]:
     """The `vcluster-<team>` stacks of the named teams, or of every team."""
     if teams:
-        return [STACKS_DIR / f"{VCLUSTER_STACK_PREFIX}{team}" for team in teams]
+        return [STACKS_DIR / vcluster_stack(team) for team in teams]
     return sorted(STACKS_DIR.glob(f"{VCLUSTER_STACK_PREFIX}*"))
 
 

@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from constructs_lib.paths import PROJECT_ROOT
+from synthesis.inputs import copy_app_code
 from tools.rehearsal import mirror
 from tools.rehearsal.standin import JOURNAL_ENV
-
-#: What a checkout needs to synthesize and to restore kubeconfigs.
-_CHECKOUT: Final = ("main.py", "cdktf.json", "stacks", "constructs_lib", "synthesis", "tools")
 
 #: Any single CLI or engine command; a rehearsal that hangs is a failure, not a wait.
 COMMAND_TIMEOUT_S: Final = 600
@@ -88,15 +86,8 @@ class Workspace:
         self.engine = engine
         self.checkout = root / "checkout"
         self.journal = root / "journal.jsonl"
-        for name in _CHECKOUT:
-            source = PROJECT_ROOT / name
-            if source.is_dir():
-                shutil.copytree(
-                    source, self.checkout / name, ignore=shutil.ignore_patterns("__pycache__")
-                )
-            else:
-                self.checkout.mkdir(parents=True, exist_ok=True)
-                shutil.copy(source, self.checkout / name)
+        # The app, and the tools for restore-kubeconfigs.
+        copy_app_code(self.checkout, extra=("tools",))
         self.cli_config = mirror.install(root / "providers")
 
     # --- the environment every command of the rehearsal runs in ---------------------
