@@ -12,8 +12,8 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 
 def main() -> int:
-    from constructs_lib.catalog_loader import CatalogError, catalog_path
-    from constructs_lib.decommission import load_catalog_for_synth
+    from catalog.data_guard import load_catalog_for_synth
+    from catalog.loader import CatalogError, catalog_path
 
     outdir = Path(os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
     try:

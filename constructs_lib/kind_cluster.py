@@ -6,8 +6,7 @@ from dataclasses import dataclass
 
 from constructs import Construct
 
-from constructs_lib import versions
-from constructs_lib.kind_provider import (
+from bindings.kind import (
     KindClusterConfig,
     KindClusterResource,
     KindConfig,
@@ -17,6 +16,7 @@ from constructs_lib.kind_provider import (
     KindProvider,
     KindTimeouts,
 )
+from constructs_lib import versions
 from constructs_lib.paths import host_kubeconfig_path
 
 

@@ -6,8 +6,7 @@ Why not Bitnami: Bitnami stopped publishing free versioned images in 2025 (bitna
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_helm.release import Release
@@ -17,7 +16,12 @@ from constructs import Construct
 from constructs_lib import versions
 from constructs_lib.backing_service import BackingService
 from constructs_lib.helm_values import values_document
-from constructs_lib.resources import POSTGRES_RESOURCES, Resources
+from constructs_lib.postgres_props import (
+    DATABASE_CHART,
+    OPERATOR_CHART,
+    PostgresProps,
+    postgres_cluster_values,
+)
 
 OPERATOR_NAMESPACE: Final = "cnpg-system"
 #: The operator's validating webhook answers a little after its Deployment reports ready
@@ -26,51 +30,6 @@ WEBHOOK_SETTLE: Final = "30s"
 POSTGRES_PORT: Final = 5432
 #: The instance manager's status endpoint, polled by the operator.
 _INSTANCE_STATUS_PORT: Final = 8000
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class PostgresProps:
-    namespace: str
-    """Namespace (inside the team's vcluster) of the database."""
-    labels: dict[str, str] = field(default_factory=dict)
-    name: str = "postgres"
-    """CNPG cluster name (`fullnameOverride`): services `<name>-rw`, secret `<name>-app`."""
-    postgres_major: int = 17
-    instances: int = 1
-    storage_gib: int = 1
-    resources: Resources = POSTGRES_RESOURCES
-    operator_chart_version: str = versions.CNPG_OPERATOR_CHART_VERSION
-    cluster_chart_version: str = versions.CNPG_CLUSTER_CHART_VERSION
-    protect: bool = False
-    """prevent_destroy on the database release (production mode)."""
-
-    @property
-    def app_secret_name(self) -> str:
-        """CNPG generates it: username, password, host, port, dbname, uri."""
-        return f"{self.name}-app"
-
-    @property
-    def host(self) -> str:
-        return f"{self.name}-rw.{self.namespace}.svc.cluster.local"
-
-
-def postgres_cluster_values(props: PostgresProps) -> dict[str, Any]:
-    """Values of the CNPG `cluster` chart (validated against its schema in the tests)."""
-    return {
-        "fullnameOverride": props.name,
-        "type": "postgresql",
-        "mode": "standalone",
-        "version": {"postgresql": str(props.postgres_major)},
-        "cluster": {
-            "instances": props.instances,
-            "enableSuperuserAccess": False,
-            "storage": {"size": f"{props.storage_gib}Gi"},
-            "resources": props.resources.as_kubernetes(),
-            "additionalLabels": props.labels,
-            "enablePDB": props.instances > 1,
-        },
-        "backups": {"enabled": False},
-    }
 
 
 class PostgresDatabase(Construct):
@@ -86,7 +45,7 @@ class PostgresDatabase(Construct):
             namespace=OPERATOR_NAMESPACE,
             create_namespace=True,
             repository=versions.CNPG_CHART_REPOSITORY,
-            chart="cloudnative-pg",
+            chart=OPERATOR_CHART,
             version=props.operator_chart_version,
             wait=True,
             timeout=600,
@@ -105,7 +64,7 @@ class PostgresDatabase(Construct):
             name=props.name,
             namespace=props.namespace,
             repository=versions.CNPG_CHART_REPOSITORY,
-            chart="cluster",
+            chart=DATABASE_CHART,
             version=props.cluster_chart_version,
             values=[values_document(postgres_cluster_values(props))],
             wait=True,
@@ -126,5 +85,5 @@ class PostgresDatabase(Construct):
             operator_namespace=OPERATOR_NAMESPACE,
             operator_ports=(POSTGRES_PORT, _INSTANCE_STATUS_PORT),
             needs_kubernetes_api=True,
-            peers_connect=self.props.instances > 1,
+            peers_connect=self.props.settings.instances > 1,
         )

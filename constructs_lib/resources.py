@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from constructs_lib.strict_model import StrictModel
 
 _QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$")
 
@@ -31,11 +33,7 @@ def _quantity(value: str) -> str:
 Quantity = Annotated[str, BeforeValidator(_number_as_text), AfterValidator(_quantity)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class Resources(_Model):
+class Resources(StrictModel):
     """Requests and limits of one container, in Kubernetes quantities."""
 
     cpu_request: Quantity
@@ -51,7 +49,7 @@ class Resources(_Model):
         }
 
 
-class Quota(_Model):
+class Quota(StrictModel):
     """What one team may consume in total (host ResourceQuota and in-vcluster quota)."""
 
     cpu_requests: Quantity = "4"

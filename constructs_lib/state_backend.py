@@ -9,11 +9,11 @@ from __future__ import annotations
 from cdktf import GcsBackend, LocalBackend, PgBackend, S3Backend, TerraformBackend
 from constructs import Construct
 
-from constructs_lib.catalog import GcsState, LocalState, S3State, StateSettings
 from constructs_lib.paths import local_state_path
+from constructs_lib.state_locations import GcsState, LocalState, S3State, StateLocation
 
 
-def configure_state(stack: Construct, state: StateSettings, *, layer: str) -> TerraformBackend:
+def configure_state(stack: Construct, state: StateLocation, *, layer: str) -> TerraformBackend:
     """Give `stack` its own state; `layer` is its place: `platform/vcluster`, `teams/team-a`."""
     if isinstance(state, LocalState):
         # Relative to the stack's working directory: cdktf's default would be an absolute path.

@@ -21,41 +21,19 @@ from cdktf_cdktf_provider_kubernetes.resource_quota_v1 import (
 )
 from constructs import Construct
 
-from constructs_lib import versions
 from constructs_lib.backing_service import BackingService
-from constructs_lib.cache import CacheProps, ValkeyCache
+from constructs_lib.cache import ValkeyCache
+from constructs_lib.cache_props import CacheProps, CacheSettings
 from constructs_lib.labels import PlatformLabels
 from constructs_lib.network_policy import TeamNetworkPolicy
 from constructs_lib.pod_security import pod_security_labels
-from constructs_lib.postgres import PostgresDatabase, PostgresProps
-from constructs_lib.resources import APP_RESOURCES, CONTAINER_DEFAULTS, Quota, Resources
-from constructs_lib.web_app import (
-    CONTAINER_PORT,
-    SecretFiles,
-    WebApp,
-    WebAppProps,
-)
+from constructs_lib.postgres import PostgresDatabase
+from constructs_lib.postgres_props import PostgresProps, PostgresSettings
+from constructs_lib.resources import CONTAINER_DEFAULTS, Quota, Resources
+from constructs_lib.web_app import WebApp
+from constructs_lib.web_app_props import CONTAINER_PORT, SecretFiles, WebAppProps, WebAppSettings
 
 TEAM_INFO_CONFIG_MAP: Final = "team-info"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class AppOptions:
-    image: str = versions.APP_IMAGE
-    replicas: int = 2
-    resources: Resources = APP_RESOURCES
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class DatabaseOptions:
-    postgres_major: int = 17
-    instances: int = 1
-    storage_gib: int = 1
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CacheOptions:
-    storage_gib: int = 1
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -64,14 +42,14 @@ class TeamProps:
     """The team's validated name (DNS-1123 label)."""
     labels: PlatformLabels
     owners: tuple[str, ...] = ()
-    app: AppOptions = field(default_factory=AppOptions)
+    app: WebAppSettings = field(default_factory=WebAppSettings)
     """The team's app: pinned nginx-unprivileged, 2 replicas, small requests and limits."""
     quota: Quota = field(default_factory=Quota)
     container_defaults: Resources = CONTAINER_DEFAULTS
     """LimitRange: what a container gets when it states no requests or limits."""
-    database: DatabaseOptions | None = None
+    database: PostgresSettings | None = None
     """PostgreSQL (CloudNativePG) when set."""
-    cache: CacheOptions | None = None
+    cache: CacheSettings | None = None
     """Valkey cache when set."""
     protect: bool = False
     """prevent_destroy on stateful resources (production mode)."""
@@ -87,7 +65,31 @@ class TeamConstruct(Construct):
     def __init__(self, scope: Construct, id: str, props: TeamProps) -> None:
         super().__init__(scope, id)
         self.props = props
-        labels = props.labels.as_dict()
+        self._labels = props.labels.as_dict()
+        self._namespace = self._build_namespace()
+        self.services = self._build_backing_services()
+        self.app = self._build_app()
+        ConfigMapV1(
+            self,
+            "TeamInfo",
+            metadata=ConfigMapV1Metadata(
+                name=TEAM_INFO_CONFIG_MAP, namespace=self._namespace, labels=self._labels
+            ),
+            data=self.info,
+        )
+        TeamNetworkPolicy(
+            self,
+            "NetworkPolicy",
+            namespace=self._namespace,
+            labels=self._labels,
+            app_selector=self.app.props.selector,
+            app_port=CONTAINER_PORT,
+            services=self.services,
+        )
+
+    def _build_namespace(self) -> str:
+        """The namespace with restricted pod security, its quota and its container defaults."""
+        props, labels = self.props, self._labels
         namespace = NamespaceV1(
             self,
             "Namespace",
@@ -102,6 +104,7 @@ class TeamConstruct(Construct):
             metadata=ResourceQuotaV1Metadata(name="team-quota", namespace=ns, labels=labels),
             spec=ResourceQuotaV1Spec(hard=props.quota.as_hard_limits()),
         )
+        defaults = props.container_defaults.as_kubernetes()
         LimitRangeV1(
             self,
             "LimitRange",
@@ -110,44 +113,42 @@ class TeamConstruct(Construct):
                 limit=[
                     LimitRangeV1SpecLimit(
                         type="Container",
-                        default=dict(props.container_defaults.as_kubernetes()["limits"]),
-                        default_request=dict(props.container_defaults.as_kubernetes()["requests"]),
+                        default=dict(defaults["limits"]),
+                        default_request=dict(defaults["requests"]),
                     )
                 ]
             ),
         )
-        self.services: list[BackingService] = []
+        return ns
+
+    def _build_backing_services(self) -> list[BackingService]:
+        props, ns, labels = self.props, self._namespace, self._labels
+        services: list[BackingService] = []
         if props.database is not None:
             db = PostgresDatabase(
                 self,
                 "Database",
                 PostgresProps(
-                    namespace=ns,
-                    labels=labels,
-                    postgres_major=props.database.postgres_major,
-                    instances=props.database.instances,
-                    storage_gib=props.database.storage_gib,
-                    protect=props.protect,
+                    namespace=ns, labels=labels, settings=props.database, protect=props.protect
                 ),
             )
-            self.services.append(db.service)
+            services.append(db.service)
         if props.cache is not None:
             cache = ValkeyCache(
-                self,
-                "Cache",
-                CacheProps(namespace=ns, labels=labels, storage_gib=props.cache.storage_gib),
+                self, "Cache", CacheProps(namespace=ns, labels=labels, settings=props.cache)
             )
-            self.services.append(cache.service)
+            services.append(cache.service)
+        return services
 
-        self.app = WebApp(
+    def _build_app(self) -> WebApp:
+        """The app, with each backing service's credentials mounted as files."""
+        return WebApp(
             self,
             "App",
             WebAppProps(
-                namespace=ns,
-                labels=labels,
-                image=props.app.image,
-                replicas=props.app.replicas,
-                resources=props.app.resources,
+                namespace=self._namespace,
+                labels=self._labels,
+                settings=self.props.app,
                 secret_files=tuple(
                     SecretFiles(
                         secret_name=s.secret_name, mount_path=s.credentials_dir, keys=s.secret_keys
@@ -155,21 +156,6 @@ class TeamConstruct(Construct):
                     for s in self.services
                 ),
             ),
-        )
-        ConfigMapV1(
-            self,
-            "TeamInfo",
-            metadata=ConfigMapV1Metadata(name=TEAM_INFO_CONFIG_MAP, namespace=ns, labels=labels),
-            data=self.info,
-        )
-        TeamNetworkPolicy(
-            self,
-            "NetworkPolicy",
-            namespace=ns,
-            labels=labels,
-            app_selector=self.app.props.selector,
-            app_port=CONTAINER_PORT,
-            services=self.services,
         )
 
     @property

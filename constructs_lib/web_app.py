@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Final
-
 from cdktf_cdktf_provider_kubernetes.deployment_v1 import (
     DeploymentV1,
     DeploymentV1Metadata,
@@ -39,49 +35,7 @@ from cdktf_cdktf_provider_kubernetes.service_v1 import (
 )
 from constructs import Construct
 
-from constructs_lib import versions
-from constructs_lib.resources import APP_RESOURCES, Resources
-
-CONTAINER_PORT: Final = 8080
-SERVICE_PORT: Final = 80
-#: uid/gid of the nginx user in nginx-unprivileged images.
-_NGINX_UID: Final = 101
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class SecretFiles:
-    """Keys of a Kubernetes Secret mounted read-only as files: credentials never sit in env."""
-
-    secret_name: str
-    mount_path: str
-    keys: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class WebAppProps:
-    namespace: str
-    labels: Mapping[str, str] = field(default_factory=dict)
-    name: str = "app"
-    image: str = versions.APP_IMAGE
-    """Must listen on 8080 as a non-root user (nginx-unprivileged does)."""
-    replicas: int = 2
-    resources: Resources = APP_RESOURCES
-    secret_files: tuple[SecretFiles, ...] = ()
-    writable_paths: tuple[str, ...] = ("/tmp",)
-    """emptyDirs over the read-only root filesystem (nginx writes its pid and caches to /tmp)."""
-    health_path: str = "/"
-
-    def __post_init__(self) -> None:
-        if self.replicas < 1:
-            raise ValueError(f"replicas must be at least 1, got {self.replicas}")
-
-    @property
-    def selector(self) -> dict[str, str]:
-        return {"app.kubernetes.io/name": self.name}
-
-    @property
-    def host(self) -> str:
-        return f"{self.name}.{self.namespace}.svc.cluster.local"
+from constructs_lib.web_app_props import CONTAINER_PORT, NGINX_UID, SERVICE_PORT, WebAppProps
 
 
 class WebApp(Construct):
@@ -95,7 +49,7 @@ class WebApp(Construct):
         secret_volumes = {f"secret-{f.secret_name}": f for f in props.secret_files}
         container = DeploymentV1SpecTemplateSpecContainer(
             name=props.name,
-            image=props.image,
+            image=props.settings.image,
             port=[
                 DeploymentV1SpecTemplateSpecContainerPort(
                     container_port=CONTAINER_PORT, name="http"
@@ -103,16 +57,16 @@ class WebApp(Construct):
             ],
             image_pull_policy="Always",
             resources=DeploymentV1SpecTemplateSpecContainerResources(
-                requests=props.resources.as_kubernetes()["requests"],
-                limits=props.resources.as_kubernetes()["limits"],
+                requests=props.settings.resources.as_kubernetes()["requests"],
+                limits=props.settings.resources.as_kubernetes()["limits"],
             ),
             security_context=DeploymentV1SpecTemplateSpecContainerSecurityContext(
                 allow_privilege_escalation=False,
                 privileged=False,
                 read_only_root_filesystem=True,
                 run_as_non_root=True,
-                run_as_user=str(_NGINX_UID),
-                run_as_group=str(_NGINX_UID),
+                run_as_user=str(NGINX_UID),
+                run_as_group=str(NGINX_UID),
                 capabilities=DeploymentV1SpecTemplateSpecContainerSecurityContextCapabilities(
                     drop=["ALL"]
                 ),
@@ -150,7 +104,7 @@ class WebApp(Construct):
                 name=props.name, namespace=props.namespace, labels=labels
             ),
             spec=DeploymentV1Spec(
-                replicas=str(props.replicas),
+                replicas=str(props.settings.replicas),
                 selector=DeploymentV1SpecSelector(match_labels=props.selector),
                 template=DeploymentV1SpecTemplate(
                     metadata=DeploymentV1SpecTemplateMetadata(labels=labels),
@@ -158,9 +112,9 @@ class WebApp(Construct):
                         automount_service_account_token=False,
                         security_context=DeploymentV1SpecTemplateSpecSecurityContext(
                             run_as_non_root=True,
-                            run_as_user=str(_NGINX_UID),
-                            run_as_group=str(_NGINX_UID),
-                            fs_group=str(_NGINX_UID),
+                            run_as_user=str(NGINX_UID),
+                            run_as_group=str(NGINX_UID),
+                            fs_group=str(NGINX_UID),
                             seccomp_profile=DeploymentV1SpecTemplateSpecSecurityContextSeccompProfile(
                                 type="RuntimeDefault"
                             ),

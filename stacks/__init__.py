@@ -1,0 +1,1 @@
+"""Wiring only: one stack per layer, mapping catalog entries onto construct props."""

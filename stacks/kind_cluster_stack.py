@@ -5,10 +5,10 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
-from constructs_lib.catalog import Catalog, KindHost
+from catalog.model import Catalog, KindHost
+from catalog.stack_names import KIND_STACK
 from constructs_lib.kind_cluster import KindHostCluster, KindHostClusterProps
 from constructs_lib.state_backend import configure_state
-from stacks.names import KIND_STACK
 
 
 class KindClusterStack(TerraformStack):

@@ -10,18 +10,18 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_local.provider import LocalProvider
 from constructs import Construct
 
-from constructs_lib.catalog import Catalog, ExistingHost, Team
+from catalog.model import Catalog, ExistingHost, Team
+from catalog.stack_names import vcluster_stack
 from constructs_lib.cluster_access import ClusterAccess
-from constructs_lib.labels import PlatformLabels
 from constructs_lib.state_backend import configure_state
-from constructs_lib.vcluster import TeamVCluster, VClusterProps
+from constructs_lib.vcluster import TeamVCluster
 from constructs_lib.vcluster_exposure import (
     Exposure,
     IngressExposure,
     LoadBalancerExposure,
     NodePortExposure,
 )
-from stacks.names import vcluster_stack
+from constructs_lib.vcluster_props import VClusterProps
 
 
 def exposure_for(catalog: Catalog, team: Team) -> Exposure:
@@ -55,19 +55,13 @@ class VClusterStack(TerraformStack):
             team.name,
             VClusterProps(
                 team=team.name,
-                labels=PlatformLabels(
-                    team=team.name,
-                    project=catalog.platform.project,
-                    cost_center=catalog.cost_center_of(team),
-                ),
+                labels=catalog.labels_of(team),
                 exposure=exposure_for(catalog, team),
                 chart_version=catalog.platform.versions.vcluster_chart,
-                replicas=team.vcluster.replicas,
-                backing_store=team.vcluster.backing_store,
-                resources=team.vcluster.resources,
+                settings=team.vcluster,
                 quota=team.quota,
                 container_defaults=team.container_defaults,
-                protect=catalog.platform.production and not team.decommission,
+                protect=catalog.protects(team),
             ),
         )
         TerraformOutput(self, "kubeconfig_path", value=self.vcluster.kubeconfig_path)

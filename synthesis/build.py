@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from constructs_lib.catalog import Catalog, Team
+from catalog.model import Catalog, Team
 from constructs_lib.paths import PROJECT_ROOT
 from synthesis.errors import SynthesisError
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from constructs_lib.catalog import Catalog, KindHost, Team
+from catalog.model import Catalog, KindHost, Team
 from constructs_lib.paths import PROJECT_ROOT
 
 #: The record, next to `manifest.json`; committed with the output so reviewers see it.
@@ -27,7 +27,7 @@ PLATFORM: Final = "platform"
 
 #: Everything of the checkout that decides what the app writes (files, then packages).
 _CODE_FILES: Final = ("main.py", "cdktf.json", "Pipfile.lock")
-_CODE_PACKAGES: Final = ("stacks", "constructs_lib", "synthesis")
+_CODE_PACKAGES: Final = ("catalog", "bindings", "constructs_lib", "stacks", "synthesis")
 APP_CODE: Final = (*_CODE_FILES, *_CODE_PACKAGES)
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from constructs_lib.catalog import Catalog
-from stacks.names import platform_stacks, team_stacks
+from catalog.model import Catalog
+from catalog.stack_names import platform_stacks, team_stacks
 from synthesis import build
 from synthesis.inputs import PLATFORM, InputRecord, code_digest, output_digest
 from synthesis.output import locked, write_output

@@ -15,7 +15,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 
 def main(argv: list[str]) -> int:
-    from constructs_lib.catalog import Catalog
+    from catalog.model import Catalog
     from stacks.app import synthesize
 
     shard_file, outdir = argv

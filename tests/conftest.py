@@ -14,8 +14,8 @@ import yaml
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-from constructs_lib.catalog import Catalog
-from constructs_lib.catalog_loader import load_catalog, parse_catalog
+from catalog.loader import load_catalog, parse_catalog
+from catalog.model import Catalog
 from constructs_lib.paths import PROJECT_ROOT
 from stacks.app import synthesize as synthesize_app
 from synthesis.inputs import copy_app_code

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from constructs_lib.catalog import Catalog
+from catalog.model import Catalog
 from constructs_lib.paths import PROJECT_ROOT
 from tools.generate import derived_files
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.catalog_loader import CatalogError, load_catalog
+from catalog.loader import CatalogError, load_catalog
 from constructs_lib.paths import PROJECT_ROOT
 from tests.test_main import run_main
 

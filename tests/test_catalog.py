@@ -6,17 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
+from catalog.loader import CatalogError, catalog_path
+from catalog.model import Catalog, ExistingHost, KindHost, PortPool, default_node_port
 from constructs_lib import versions
-from constructs_lib.catalog import (
-    BackingStore,
-    Catalog,
-    ExistingHost,
-    KindHost,
-    LocalState,
-    PortPool,
-    default_node_port,
-)
-from constructs_lib.catalog_loader import CatalogError, catalog_path
+from constructs_lib.state_locations import LocalState
+from constructs_lib.vcluster_props import BackingStore
 
 Parse = Callable[[str], Catalog]
 

@@ -8,8 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from constructs_lib.catalog import Catalog
-from constructs_lib.catalog_loader import CatalogError, parse_catalog
+from catalog.loader import CatalogError, parse_catalog
+from catalog.model import Catalog
 
 KEYS = [
     "platform",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.catalog import PortPool, default_node_port
-from constructs_lib.catalog_loader import CatalogError, parse_catalog
+from catalog.loader import CatalogError, parse_catalog
+from catalog.model import PortPool, default_node_port
 from constructs_lib.paths import PROJECT_ROOT
 from tools.create_team import add_team
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.catalog import Catalog
+from catalog.model import Catalog
 from constructs_lib.paths import PROJECT_ROOT
 from tools.generate import derived_files
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.kind_provider import (
+from bindings.kind import (
     KindClusterConfig,
     KindClusterResource,
     KindConfig,

@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from catalog.model import Catalog
 from constructs_lib import versions
-from constructs_lib.catalog import Catalog
 from tests.conftest import Synthesized, only, resources
 
 Parse = Callable[[str], Catalog]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from constructs_lib.catalog_loader import CatalogError, parse_catalog
+from catalog.loader import CatalogError, parse_catalog
 from constructs_lib.paths import PROJECT_ROOT
 from tests.conftest import Synthesized, read_stacks
 from tools.atlantis_config import atlantis_config, render

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from constructs_lib.catalog import Catalog
+from catalog.model import Catalog
 from tests.conftest import Synthesized
 
 Parse = Callable[[str], Catalog]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from constructs_lib.catalog import Catalog
-from constructs_lib.catalog_loader import CatalogError, parse_catalog
-from constructs_lib.decommission import check_stateful_removals
+from catalog.data_guard import check_stateful_removals
+from catalog.loader import CatalogError, parse_catalog
+from catalog.model import Catalog
 from tests.conftest import Synthesized, resources, synthesize
 from tests.test_main import run_main
 

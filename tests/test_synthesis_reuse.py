@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.catalog import Catalog
+from catalog.model import Catalog
 from stacks.app import synthesize as full_synthesis
 from synthesis import build, run
 from synthesis.errors import SynthesisError

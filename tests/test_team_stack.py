@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from catalog.model import Catalog
 from constructs_lib import versions
-from constructs_lib.catalog import Catalog
 from tests.conftest import REFERENCE, Synthesized, only, resources, values_of
 
 Parse = Callable[[str], Catalog]

@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from constructs_lib.catalog import Catalog
+from catalog.model import Catalog
 from tests.conftest import REFERENCE, Synthesized, only, resources, values_of
 
 Parse = Callable[[str], Catalog]

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import yaml
 
-from constructs_lib.catalog import VCLUSTER_STACK_PREFIX
+from catalog.stack_names import VCLUSTER_STACK_PREFIX
 from constructs_lib.paths import PROJECT_ROOT
 from tools.manifest import StackInfo, dependency_depths
 

@@ -16,8 +16,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from constructs_lib.catalog import KindHost, default_node_port
-from constructs_lib.catalog_loader import CatalogError, catalog_path, load_catalog, parse_catalog
+from catalog.loader import CatalogError, catalog_path, load_catalog, parse_catalog
+from catalog.model import KindHost, default_node_port
 
 
 def _yaml() -> YAML:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from constructs_lib.catalog import Catalog
-from constructs_lib.catalog_loader import CatalogError, catalog_path
-from constructs_lib.decommission import load_catalog_for_synth
+from catalog.data_guard import load_catalog_for_synth
+from catalog.loader import CatalogError, catalog_path
+from catalog.model import Catalog
 from constructs_lib.paths import PROJECT_ROOT
 from synthesis.run import synthesize
 from tools.atlantis_config import atlantis_config, render

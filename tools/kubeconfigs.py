@@ -18,9 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 
-from constructs_lib.catalog import VCLUSTER_STACK_PREFIX
+from catalog.stack_names import VCLUSTER_STACK_PREFIX, vcluster_stack
 from constructs_lib.paths import KUBECONFIG_DIR, PROJECT_ROOT
-from stacks.names import vcluster_stack
 
 STACKS_DIR: Final = PROJECT_ROOT / "cdktf.out" / "stacks"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from constructs_lib.catalog import VCLUSTER_STACK_PREFIX, Catalog, KindHost
+from catalog.model import Catalog, KindHost
+from catalog.stack_names import KIND_STACK, VCLUSTER_STACK_PREFIX
 from tools.manifest import StackInfo
 
 START: Final = "<!-- stack-graph:start -->"
@@ -18,7 +19,7 @@ def _node_id(name: str) -> str:
 
 def _describe(stack: StackInfo, catalog: Catalog) -> str:
     host = catalog.platform.host
-    if stack.name == "kind-cluster" and isinstance(host, KindHost):
+    if stack.name == KIND_STACK and isinstance(host, KindHost):
         return f"KIND host: 1 control plane + {host.workers} workers"
     if stack.name.startswith(VCLUSTER_STACK_PREFIX):
         return f"vcluster of {stack.name.removeprefix(VCLUSTER_STACK_PREFIX)}"

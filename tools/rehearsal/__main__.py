@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from constructs_lib.catalog_loader import CatalogError, catalog_path, load_catalog
+from catalog.loader import CatalogError, catalog_path, load_catalog
 from tools.rehearsal.run import INSTALL_OPENTOFU, RehearsalError, find_engine
 from tools.rehearsal.scenarios import (
     Report,

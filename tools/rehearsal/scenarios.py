@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from catalog.stack_names import KIND_STACK
 from tools.rehearsal.run import (
     Change,
     Engine,
@@ -145,7 +146,7 @@ def _deploy_again(ws: Workspace, report: Report, progress: Progress) -> None:
 
 
 def _restore(ws: Workspace, report: Report, progress: Progress) -> None:
-    written = [p for s in iter_stacks(ws) if s != "kind-cluster" for p in files_written_by(ws, s)]
+    written = [p for s in iter_stacks(ws) if s != KIND_STACK for p in files_written_by(ws, s)]
     before = {p: p.read_text(encoding="utf-8") for p in written}
     for path in written:
         path.unlink()

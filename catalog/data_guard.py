@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
-from constructs_lib.catalog import Catalog
-from constructs_lib.catalog_loader import CatalogError, load_catalog
+from catalog.loader import CatalogError, load_catalog
+from catalog.model import Catalog
 
 #: Output a team stack carries while its team is marked for decommissioning.
 DECOMMISSION_OUTPUT: Final = "decommissioning"

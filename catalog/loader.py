@@ -10,7 +10,7 @@ from typing import Any, Final, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from constructs_lib.catalog import Catalog
+from catalog.model import Catalog
 
 #: Environment variable that points the app at another catalog file.
 CATALOG_ENV_VAR: Final = "PLATFORM_CONFIG"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from enum import StrEnum
 from typing import Annotated, Final, Literal, Self, TypeVar
 
 from pydantic import (
@@ -22,21 +21,20 @@ from pydantic import (
     model_validator,
 )
 
+from catalog.stack_names import PLATFORM_STACK_NAMES, VCLUSTER_STACK_PREFIX
 from constructs_lib import versions
+from constructs_lib.cache_props import CacheSettings
+from constructs_lib.images import PinnedImage
+from constructs_lib.labels import PlatformLabels
+from constructs_lib.postgres_props import PostgresSettings
 from constructs_lib.resources import (
-    APP_RESOURCES,
     CONTAINER_DEFAULTS,
-    VCLUSTER_RESOURCES,
     Quota,
     Resources,
 )
-
-#: Stacks the platform itself owns; a team may not take one of these names.
-PLATFORM_STACK_NAMES: Final = frozenset({"kind-cluster", "vcluster"})
-
-#: Layer 2 is one stack per team, `vcluster-<team>`: a team named `vcluster-x` would take the
-#: stack name of team `x`'s vcluster.
-VCLUSTER_STACK_PREFIX: Final = "vcluster-"
+from constructs_lib.state_locations import LocalState, StateBackend
+from constructs_lib.vcluster_props import VClusterSettings
+from constructs_lib.web_app_props import WebAppSettings
 
 #: Names that would collide with Kubernetes' own namespaces once prefixed or suffixed.
 RESERVED_TEAM_NAMES: Final = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -54,7 +52,6 @@ _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HOSTNAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$")
-_IMAGE = re.compile(r"^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9._-]+)?(@sha256:[a-f0-9]{64})?$")
 
 
 def _team_name(value: str) -> str:
@@ -98,17 +95,6 @@ def _email(value: str) -> str:
     return value
 
 
-def _image(value: str) -> str:
-    if not _IMAGE.match(value) or (":" not in value.rsplit("/", 1)[-1] and "@" not in value):
-        raise ValueError(
-            "must be a pinned image reference with a tag or digest, such as "
-            f"'nginxinc/nginx-unprivileged:1.29.3-alpine', got {value!r}"
-        )
-    if value.endswith(":latest"):
-        raise ValueError(f"must not use the floating 'latest' tag, got {value!r}")
-    return value
-
-
 def _hostname(value: str) -> str:
     if not _HOSTNAME.match(value):
         raise ValueError(f"must be a DNS name such as 'vclusters.example.com', got {value!r}")
@@ -118,7 +104,6 @@ def _hostname(value: str) -> str:
 TeamName = Annotated[str, AfterValidator(_team_name)]
 LabelValue = Annotated[str, AfterValidator(_label_value)]
 Email = Annotated[str, AfterValidator(_email)]
-Image = Annotated[str, AfterValidator(_image)]
 Hostname = Annotated[str, AfterValidator(_hostname)]
 
 
@@ -172,7 +157,7 @@ class KindHost(_Model):
     cluster_name: Annotated[str, AfterValidator(_team_name)] = Field(
         "platform", description="Name of the KIND cluster (docker containers are named after it)."
     )
-    node_image: Image = Field(
+    node_image: PinnedImage = Field(
         versions.KIND_NODE_IMAGE, description="kindest/node image, pinned by version and digest."
     )
     workers: int = Field(2, ge=0, le=10, description="Worker nodes besides the control plane.")
@@ -216,49 +201,6 @@ Host = Annotated[
 ]
 
 
-class LocalState(_Model):
-    """State files under `.terraform-state/` in the checkout: for laptops and demos."""
-
-    backend: Literal["local"] = "local"
-
-
-class S3State(_Model):
-    backend: Literal["s3"]
-    bucket: str = Field(min_length=3)
-    region: str = Field(min_length=1)
-    key_prefix: str = Field("kube-platform", min_length=1)
-    dynamodb_table: str | None = Field(
-        None, description="Lock table (OpenTofu 1.8 has no S3-native locking)."
-    )
-
-
-class GcsState(_Model):
-    backend: Literal["gcs"]
-    bucket: str = Field(min_length=3)
-    prefix: str = Field("kube-platform", min_length=1)
-
-
-class PgState(_Model):
-    backend: Literal["pg"]
-    conn_str: str = Field(
-        min_length=1,
-        description="postgres:// URL without credentials; give them as PGUSER/PGPASSWORD.",
-    )
-
-    @model_validator(mode="after")
-    def _no_credentials(self) -> Self:
-        if re.match(r"^[a-z]+://[^/@]*:[^/@]*@", self.conn_str) or "password=" in self.conn_str:
-            raise ValueError(
-                "conn_str must not contain a password: it would be written into the "
-                "synthesized JSON; set PGUSER and PGPASSWORD in the environment instead"
-            )
-        return self
-
-
-StateSettings = LocalState | S3State | GcsState | PgState
-StateBackend = Annotated[StateSettings, Field(discriminator="backend")]
-
-
 _EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 
 
@@ -300,53 +242,16 @@ class Platform(_Model):
 # --- teams ------------------------------------------------------------------------------
 
 
-class BackingStore(StrEnum):
-    """Where the vcluster keeps its own API objects."""
-
-    EMBEDDED_SQLITE = "embedded-sqlite"  # one replica only (the chart rejects more)
-    EMBEDDED_ETCD = "embedded-etcd"  # HA-capable
-
-
-class VClusterSpec(_Model):
-    replicas: int = Field(1, ge=1, le=5, description="Control-plane replicas (HA needs etcd).")
-    backing_store: BackingStore = Field(BackingStore.EMBEDDED_SQLITE, strict=False)
-    resources: Resources = VCLUSTER_RESOURCES
-
-    @model_validator(mode="after")
-    def _ha_needs_etcd(self) -> Self:
-        if self.replicas > 1 and self.backing_store is BackingStore.EMBEDDED_SQLITE:
-            raise ValueError(
-                f"replicas: {self.replicas} needs backing_store: embedded-etcd; the embedded "
-                "SQLite store supports exactly one replica"
-            )
-        if self.backing_store is BackingStore.EMBEDDED_ETCD and self.replicas % 2 == 0:
-            raise ValueError(
-                f"replicas: {self.replicas} with embedded etcd needs an odd number (1, 3 or 5) "
-                "to keep quorum"
-            )
-        return self
-
-
-class AppSpec(_Model):
-    image: Image = Field(versions.APP_IMAGE, description="Must listen on 8080 as a non-root user.")
-    replicas: int = Field(2, ge=1, le=50)
-    resources: Resources = APP_RESOURCES
-
-
-class DatabaseSpec(_Model):
+class DatabaseSpec(PostgresSettings):
     """A CloudNativePG PostgreSQL cluster; present means wanted unless enabled: false."""
 
     enabled: bool = True
-    postgres_major: int = Field(17, ge=14, le=18)
-    instances: int = Field(1, ge=1, le=5)
-    storage_gib: int = Field(1, ge=1, le=1024)
 
 
-class CacheSpec(_Model):
+class CacheSpec(CacheSettings):
     """A Valkey (Redis-compatible) cache with auth; present means wanted unless enabled: false."""
 
     enabled: bool = True
-    storage_gib: int = Field(1, ge=1, le=256)
 
 
 class Team(_Model):
@@ -356,13 +261,13 @@ class Team(_Model):
     node_port: NodePort | None = Field(
         None, description="Host port of the vcluster API (KIND host); default: derived from name."
     )
-    vcluster: VClusterSpec = Field(default_factory=VClusterSpec)
+    vcluster: VClusterSettings = Field(default_factory=VClusterSettings)
     quota: Quota = Field(default_factory=Quota)
     container_defaults: Resources = Field(
         CONTAINER_DEFAULTS,
         description="Requests and limits (LimitRange) for containers that state none.",
     )
-    app: AppSpec = Field(default_factory=AppSpec)
+    app: WebAppSettings = Field(default_factory=WebAppSettings)
     database: DatabaseSpec | None = None
     cache: CacheSpec | None = None
     decommission: bool = Field(
@@ -461,6 +366,16 @@ class Catalog(_Model):
 
     def cost_center_of(self, team: Team) -> str:
         return team.cost_center or self.platform.cost_center
+
+    def labels_of(self, team: Team) -> PlatformLabels:
+        """The labels of everything a team's stacks create, on the host and in its vcluster."""
+        return PlatformLabels(
+            team=team.name, project=self.platform.project, cost_center=self.cost_center_of(team)
+        )
+
+    def protects(self, team: Team) -> bool:
+        """prevent_destroy on a team's stateful resources: production, unless decommissioning."""
+        return self.platform.production and not team.decommission
 
     def team(self, name: str) -> Team:
         return next(t for t in self.teams if t.name == name)

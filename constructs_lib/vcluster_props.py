@@ -1,0 +1,171 @@
+"""A vcluster without the CDK runtime: its settings, props, derived names and chart values.
+
+`vcluster.py` builds the construct from these; the catalog's `vcluster:` entry is a
+`VClusterSettings`, and the values can be checked against the chart's schema without jsii.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Final, Self
+
+from pydantic import Field, model_validator
+
+from constructs_lib import versions
+from constructs_lib.labels import PlatformLabels
+from constructs_lib.paths import team_kubeconfig_path
+from constructs_lib.resources import CONTAINER_DEFAULTS, VCLUSTER_RESOURCES, Quota, Resources
+from constructs_lib.strict_model import StrictModel
+from constructs_lib.vcluster_exposure import API_SERVER_PORT, Exposure
+
+#: One control-plane replica: enough for a team's development cluster.
+DEFAULT_REPLICAS: Final = 1
+
+
+class BackingStore(StrEnum):
+    """Where the vcluster keeps its own API objects."""
+
+    EMBEDDED_SQLITE = "embedded-sqlite"  # one replica only (the chart rejects more)
+    EMBEDDED_ETCD = "embedded-etcd"  # HA-capable
+
+
+class VClusterSettings(StrictModel):
+    """What a catalog may tune of a vcluster's control plane."""
+
+    replicas: int = Field(
+        DEFAULT_REPLICAS, ge=1, le=5, description="Control-plane replicas (HA needs etcd)."
+    )
+    backing_store: BackingStore = Field(BackingStore.EMBEDDED_SQLITE, strict=False)
+    resources: Resources = VCLUSTER_RESOURCES
+
+    @model_validator(mode="after")
+    def _ha_needs_etcd(self) -> Self:
+        if self.replicas > 1 and self.backing_store is BackingStore.EMBEDDED_SQLITE:
+            raise ValueError(
+                f"replicas: {self.replicas} needs backing_store: embedded-etcd; the embedded "
+                "SQLite store supports exactly one replica"
+            )
+        if self.backing_store is BackingStore.EMBEDDED_ETCD and self.replicas % 2 == 0:
+            raise ValueError(
+                f"replicas: {self.replicas} with embedded etcd needs an odd number (1, 3 or 5) "
+                "to keep quorum"
+            )
+        return self
+
+
+#: The uid/gid the control plane runs as: any non-root id works, this is the one vcluster documents.
+_NON_ROOT_ID: Final = 12345
+
+_CONTAINER_SECURITY: Final = {
+    "allowPrivilegeEscalation": False,
+    "runAsNonRoot": True,
+    "runAsUser": _NON_ROOT_ID,
+    "runAsGroup": _NON_ROOT_ID,
+    "capabilities": {"drop": ["ALL"]},
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class VClusterProps:
+    team: str
+    """The team the vcluster belongs to; names the release, namespace and kubeconfig."""
+    labels: PlatformLabels
+    exposure: Exposure
+    """How the API server is reached from the deploy machine."""
+    chart_version: str = versions.VCLUSTER_CHART_VERSION
+    settings: VClusterSettings = field(default_factory=VClusterSettings)
+    """Replicas, backing store and control-plane resources."""
+    quota: Quota = field(default_factory=Quota)
+    """What the team's workloads may consume in total on the host."""
+    container_defaults: Resources = CONTAINER_DEFAULTS
+    """LimitRange: what a container gets when it states no requests or limits."""
+    protect: bool = False
+    """prevent_destroy on the namespace and the release (production mode)."""
+
+    @property
+    def release_name(self) -> str:
+        return self.team
+
+    @property
+    def host_namespace(self) -> str:
+        return f"vcluster-{self.team}"
+
+    @property
+    def kubeconfig_secret_name(self) -> str:
+        """The secret the vcluster writes its kubeconfig to (`vc-<release>`, key `config`)."""
+        return f"vc-{self.release_name}"
+
+    @property
+    def kubeconfig_path(self) -> str:
+        return team_kubeconfig_path(self.team)
+
+
+def vcluster_values(props: VClusterProps) -> dict[str, Any]:
+    """The chart values of one vcluster (validated against the chart's schema in the tests)."""
+    labels = props.labels.as_dict()
+    backing_store = (
+        {"etcd": {"embedded": {"enabled": True}}}
+        if props.settings.backing_store is BackingStore.EMBEDDED_ETCD
+        else {"database": {"embedded": {"enabled": True}}}
+    )
+    quota = props.quota.as_hard_limits() | {
+        # The chart's default is 0, which would reject the vcluster's own NodePort Service.
+        "services.nodeports": props.exposure.node_ports_used,
+    }
+    control_plane: dict[str, Any] = {
+        "distro": {"k8s": {"enabled": True, "securityContext": _CONTAINER_SECURITY}},
+        "backingStore": backing_store,
+        "statefulSet": {
+            "labels": labels,
+            "pods": {"labels": labels},
+            "highAvailability": {"replicas": props.settings.replicas},
+            # The control plane's data outlives an uninstall: deleting it is a separate step.
+            "persistence": {"volumeClaim": {"retentionPolicy": "Retain"}},
+            "resources": props.settings.resources.as_kubernetes(),
+            "security": {
+                "podSecurityContext": {
+                    "runAsNonRoot": True,
+                    "runAsUser": _NON_ROOT_ID,
+                    "runAsGroup": _NON_ROOT_ID,
+                    "fsGroup": _NON_ROOT_ID,
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
+                "containerSecurityContext": _CONTAINER_SECURITY,
+            },
+        },
+    }
+    for key, value in props.exposure.control_plane_values().items():
+        control_plane[key] = control_plane.get(key, {}) | value
+    control_plane.setdefault("service", {})["labels"] = labels
+    return {
+        "controlPlane": control_plane,
+        "exportKubeConfig": {"server": props.exposure.server, "context": f"vcluster-{props.team}"},
+        # Pods run on the host: the team's own NetworkPolicies and PodDisruptionBudgets only
+        # take effect once the vcluster copies them there.
+        "sync": {
+            "toHost": {
+                "networkPolicies": {"enabled": True},
+                "podDisruptionBudgets": {"enabled": True},
+            }
+        },
+        "policies": {
+            "resourceQuota": {"enabled": True, "labels": labels, "quota": quota},
+            "limitRange": {
+                "enabled": True,
+                "labels": labels,
+                "default": props.container_defaults.as_kubernetes()["limits"],
+                "defaultRequest": props.container_defaults.as_kubernetes()["requests"],
+            },
+            "networkPolicy": {
+                "enabled": True,
+                "labels": labels,
+                # The API server must stay reachable from outside: it authenticates every
+                # request itself (client certificates), the policy only narrows the port.
+                "controlPlane": {
+                    "ingress": [{"ports": [{"port": API_SERVER_PORT, "protocol": "TCP"}]}]
+                },
+            },
+        },
+        "telemetry": {"enabled": False},
+    }
