@@ -6,9 +6,9 @@ import os
 import sys
 from pathlib import Path
 
-# jsii warns on every run that Node 20 is end-of-life; the warning is not the user's concern.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+from synthesis.quiet_jsii import quiet_jsii
+
+quiet_jsii()
 
 
 def main() -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from cdktf import (
     TerraformProvider,
@@ -18,12 +18,15 @@ from cdktf import (
 )
 from constructs import Construct
 
-from constructs_lib import versions
+#: The provider this binding was written against, as a prebuilt binding carries its own;
+#: `constructs_lib/versions.py` states the same pin and a test checks the JSON uses it.
+PROVIDER_SOURCE: Final = "tehcyx/kind"
+PROVIDER_VERSION: Final = "0.11.0"
 
 _METADATA = TerraformProviderGeneratorMetadata(
     provider_name="kind",
-    provider_version=versions.KIND_PROVIDER_VERSION,
-    provider_version_constraint=versions.KIND_PROVIDER_VERSION,
+    provider_version=PROVIDER_VERSION,
+    provider_version_constraint=PROVIDER_VERSION,
 )
 
 
@@ -150,7 +153,7 @@ class KindProvider(TerraformProvider):
             id,
             terraform_resource_type="kind",
             terraform_generator_metadata=_METADATA,
-            terraform_provider_source=versions.KIND_PROVIDER_SOURCE,
+            terraform_provider_source=PROVIDER_SOURCE,
         )
 
     def _synthesize_attributes(self) -> dict[str, Any]:

@@ -8,17 +8,17 @@ stack's output, so the entry can be deleted in a later change. See README, "Deco
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
 
 from catalog.loader import CatalogError, load_catalog
 from catalog.model import Catalog
+from catalog.synthesized_stacks import UnreadableStackError, read_stacks
+from constructs_lib.postgres_props import DATABASE_CHART
 
 #: Output a team stack carries while its team is marked for decommissioning.
 DECOMMISSION_OUTPUT: Final = "decommissioning"
-_DATABASE_CHART: Final = "cluster"
 
 HOW: Final = (
     "take a backup, set `decommission: true` on the team and apply, destroy what is to go, "
@@ -28,22 +28,19 @@ HOW: Final = (
 
 def previous_stacks(outdir: Path) -> dict[str, dict[str, Any]]:
     """The stacks of an earlier synthesis in `outdir`, or nothing if there is none."""
-    stacks = {}
-    for path in sorted((outdir / "stacks").glob("*/cdk.tf.json")):
-        try:
-            stacks[path.parent.name] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            # The guard cannot tell what this stack deploys: never guess that it is nothing.
-            raise CatalogError(
-                f"{path}: the earlier output is not valid JSON, so the data guard cannot check "
-                "it; restore it (git checkout -- cdktf.out) and synthesize again"
-            ) from None
-    return stacks
+    try:
+        return read_stacks(outdir)
+    except UnreadableStackError as err:
+        # The guard cannot tell what this stack deploys: never guess that it is nothing.
+        raise CatalogError(
+            f"{err.path}: the earlier output is not valid JSON, so the data guard cannot check "
+            "it; restore it (git checkout -- cdktf.out) and synthesize again"
+        ) from None
 
 
 def _has_database(stack: Mapping[str, Any]) -> bool:
     releases = stack.get("resource", {}).get("helm_release", {}).values()
-    return any(r.get("chart") == _DATABASE_CHART for r in releases)
+    return any(r.get("chart") == DATABASE_CHART for r in releases)
 
 
 def _was_marked(stack: Mapping[str, Any]) -> bool:

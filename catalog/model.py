@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from catalog.stack_names import PLATFORM_STACK_NAMES, VCLUSTER_STACK_PREFIX
+from constructs_lib import kind_cluster_props as kind_defaults
 from constructs_lib import versions
 from constructs_lib.cache_props import CacheSettings
 from constructs_lib.images import PinnedImage
@@ -129,11 +130,16 @@ class PortPool(_Model):
     """Host ports mapped once into the KIND cluster; each team's vcluster takes one."""
 
     first_port: NodePort = Field(
-        30000,
+        kind_defaults.DEFAULT_FIRST_PORT,
         description="First port of the pool; 30000-30085 is the NodePort band Kubernetes "
         "keeps for fixed ports, so random allocations do not take ours.",
     )
-    size: int = Field(20, ge=1, le=200, description="How many vclusters the KIND host can expose.")
+    size: int = Field(
+        kind_defaults.DEFAULT_PORT_COUNT,
+        ge=1,
+        le=200,
+        description="How many vclusters the KIND host can expose.",
+    )
 
     @model_validator(mode="after")
     def _fits_node_port_range(self) -> Self:
@@ -155,12 +161,18 @@ class KindHost(_Model):
 
     type: Literal["kind"] = "kind"
     cluster_name: Annotated[str, AfterValidator(_team_name)] = Field(
-        "platform", description="Name of the KIND cluster (docker containers are named after it)."
+        kind_defaults.DEFAULT_CLUSTER_NAME,
+        description="Name of the KIND cluster (docker containers are named after it).",
     )
     node_image: PinnedImage = Field(
         versions.KIND_NODE_IMAGE, description="kindest/node image, pinned by version and digest."
     )
-    workers: int = Field(2, ge=0, le=10, description="Worker nodes besides the control plane.")
+    workers: int = Field(
+        kind_defaults.DEFAULT_WORKERS,
+        ge=0,
+        le=10,
+        description="Worker nodes besides the control plane.",
+    )
     port_pool: PortPool = Field(default_factory=PortPool)
 
 

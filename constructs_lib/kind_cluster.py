@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from constructs import Construct
 
 from bindings.kind import (
@@ -16,30 +14,8 @@ from bindings.kind import (
     KindProvider,
     KindTimeouts,
 )
-from constructs_lib import versions
+from constructs_lib.kind_cluster_props import KindHostClusterProps
 from constructs_lib.paths import host_kubeconfig_path
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class KindHostClusterProps:
-    cluster_name: str = "platform"
-    """Name of the KIND cluster and of its node containers."""
-    node_image: str = versions.KIND_NODE_IMAGE
-    """kindest/node image, pinned by version and digest."""
-    workers: int = 2
-    """Worker nodes besides the single control plane."""
-    published_ports: range = range(30000, 30020)
-    """NodePorts published on 127.0.0.1 of the host, same number inside and out.
-
-    Mapped once: every field of `kind_config` is ForceNew, so the pool is sized up front and
-    adding or removing a team never touches this cluster.
-    """
-
-    def __post_init__(self) -> None:
-        if self.workers < 0:
-            raise ValueError(f"workers must be 0 or more, got {self.workers}")
-        if not self.published_ports:
-            raise ValueError("published_ports must hold at least one port")
 
 
 class KindHostCluster(Construct):

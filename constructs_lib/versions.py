@@ -11,7 +11,7 @@ from typing import Final
 
 # Terraform providers: exact versions, so a plan never picks up a provider we did not review.
 KIND_PROVIDER_SOURCE: Final = "tehcyx/kind"
-KIND_PROVIDER_VERSION: Final = "0.11.0"
+KIND_PROVIDER_VERSION: Final = "0.11.0"  # bound by our own binding, bindings/kind.py
 KUBERNETES_PROVIDER_VERSION: Final = "2.38.0"  # bound by cdktf-cdktf-provider-kubernetes 12.1.1
 HELM_PROVIDER_VERSION: Final = "3.1.1"  # bound by cdktf-cdktf-provider-helm 12.1.2
 LOCAL_PROVIDER_VERSION: Final = "2.6.1"  # bound by cdktf-cdktf-provider-local 11.1.1

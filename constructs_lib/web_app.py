@@ -44,10 +44,63 @@ class WebApp(Construct):
     def __init__(self, scope: Construct, id: str, props: WebAppProps) -> None:
         super().__init__(scope, id)
         self.props = props
-        labels = dict(props.labels) | props.selector
-        volumes = {f"writable-{i}": path for i, path in enumerate(props.writable_paths)}
-        secret_volumes = {f"secret-{f.secret_name}": f for f in props.secret_files}
-        container = DeploymentV1SpecTemplateSpecContainer(
+        self._labels = dict(props.labels) | props.selector
+        self._writable = {f"writable-{i}": path for i, path in enumerate(props.writable_paths)}
+        self._secrets = {f"secret-{f.secret_name}": f for f in props.secret_files}
+        self.deployment = self._build_deployment()
+        self.service = ServiceV1(
+            self,
+            "Service",
+            metadata=ServiceV1Metadata(
+                name=props.name, namespace=props.namespace, labels=self._labels
+            ),
+            spec=ServiceV1Spec(
+                type="ClusterIP",
+                selector=props.selector,
+                port=[ServiceV1SpecPort(name="http", port=SERVICE_PORT, target_port="http")],
+            ),
+        )
+
+    @property
+    def address(self) -> str:
+        return f"{self.props.host}:{SERVICE_PORT}"
+
+    def _build_deployment(self) -> DeploymentV1:
+        props = self.props
+        return DeploymentV1(
+            self,
+            "Deployment",
+            metadata=DeploymentV1Metadata(
+                name=props.name, namespace=props.namespace, labels=self._labels
+            ),
+            spec=DeploymentV1Spec(
+                replicas=str(props.settings.replicas),
+                selector=DeploymentV1SpecSelector(match_labels=props.selector),
+                template=DeploymentV1SpecTemplate(
+                    metadata=DeploymentV1SpecTemplateMetadata(labels=self._labels),
+                    spec=DeploymentV1SpecTemplateSpec(
+                        automount_service_account_token=False,
+                        security_context=DeploymentV1SpecTemplateSpecSecurityContext(
+                            run_as_non_root=True,
+                            run_as_user=str(NGINX_UID),
+                            run_as_group=str(NGINX_UID),
+                            fs_group=str(NGINX_UID),
+                            seccomp_profile=DeploymentV1SpecTemplateSpecSecurityContextSeccompProfile(
+                                type="RuntimeDefault"
+                            ),
+                        ),
+                        container=[self._container()],
+                        volume=self._volumes(),
+                    ),
+                ),
+            ),
+            wait_for_rollout=True,
+        )
+
+    def _container(self) -> DeploymentV1SpecTemplateSpecContainer:
+        props = self.props
+        resources = props.settings.resources.as_kubernetes()
+        return DeploymentV1SpecTemplateSpecContainer(
             name=props.name,
             image=props.settings.image,
             port=[
@@ -57,8 +110,7 @@ class WebApp(Construct):
             ],
             image_pull_policy="Always",
             resources=DeploymentV1SpecTemplateSpecContainerResources(
-                requests=props.settings.resources.as_kubernetes()["requests"],
-                limits=props.settings.resources.as_kubernetes()["limits"],
+                requests=resources["requests"], limits=resources["limits"]
             ),
             security_context=DeploymentV1SpecTemplateSpecContainerSecurityContext(
                 allow_privilege_escalation=False,
@@ -88,79 +140,37 @@ class WebApp(Construct):
             ),
             volume_mount=[
                 DeploymentV1SpecTemplateSpecContainerVolumeMount(name=name, mount_path=path)
-                for name, path in volumes.items()
+                for name, path in self._writable.items()
             ]
             + [
                 DeploymentV1SpecTemplateSpecContainerVolumeMount(
                     name=name, mount_path=files.mount_path, read_only=True
                 )
-                for name, files in secret_volumes.items()
+                for name, files in self._secrets.items()
             ],
         )
-        self.deployment = DeploymentV1(
-            self,
-            "Deployment",
-            metadata=DeploymentV1Metadata(
-                name=props.name, namespace=props.namespace, labels=labels
-            ),
-            spec=DeploymentV1Spec(
-                replicas=str(props.settings.replicas),
-                selector=DeploymentV1SpecSelector(match_labels=props.selector),
-                template=DeploymentV1SpecTemplate(
-                    metadata=DeploymentV1SpecTemplateMetadata(labels=labels),
-                    spec=DeploymentV1SpecTemplateSpec(
-                        automount_service_account_token=False,
-                        security_context=DeploymentV1SpecTemplateSpecSecurityContext(
-                            run_as_non_root=True,
-                            run_as_user=str(NGINX_UID),
-                            run_as_group=str(NGINX_UID),
-                            fs_group=str(NGINX_UID),
-                            seccomp_profile=DeploymentV1SpecTemplateSpecSecurityContextSeccompProfile(
-                                type="RuntimeDefault"
-                            ),
-                        ),
-                        container=[container],
-                        volume=[
-                            DeploymentV1SpecTemplateSpecVolume(
-                                name=name,
-                                empty_dir=DeploymentV1SpecTemplateSpecVolumeEmptyDir(
-                                    size_limit="64Mi"
-                                ),
-                            )
-                            for name in volumes
-                        ]
-                        + [
-                            DeploymentV1SpecTemplateSpecVolume(
-                                name=name,
-                                secret=DeploymentV1SpecTemplateSpecVolumeSecret(
-                                    secret_name=files.secret_name,
-                                    default_mode="0400",
-                                    items=[
-                                        DeploymentV1SpecTemplateSpecVolumeSecretItems(
-                                            key=key, path=key
-                                        )
-                                        for key in files.keys
-                                    ],
-                                ),
-                            )
-                            for name, files in secret_volumes.items()
-                        ],
-                    ),
-                ),
-            ),
-            wait_for_rollout=True,
-        )
-        self.service = ServiceV1(
-            self,
-            "Service",
-            metadata=ServiceV1Metadata(name=props.name, namespace=props.namespace, labels=labels),
-            spec=ServiceV1Spec(
-                type="ClusterIP",
-                selector=props.selector,
-                port=[ServiceV1SpecPort(name="http", port=SERVICE_PORT, target_port="http")],
-            ),
-        )
 
-    @property
-    def address(self) -> str:
-        return f"{self.props.host}:{SERVICE_PORT}"
+    def _volumes(self) -> list[DeploymentV1SpecTemplateSpecVolume]:
+        """Small emptyDirs for the writable paths, then each secret's keys as 0400 files."""
+        writable = [
+            DeploymentV1SpecTemplateSpecVolume(
+                name=name,
+                empty_dir=DeploymentV1SpecTemplateSpecVolumeEmptyDir(size_limit="64Mi"),
+            )
+            for name in self._writable
+        ]
+        secrets = [
+            DeploymentV1SpecTemplateSpecVolume(
+                name=name,
+                secret=DeploymentV1SpecTemplateSpecVolumeSecret(
+                    secret_name=files.secret_name,
+                    default_mode="0400",
+                    items=[
+                        DeploymentV1SpecTemplateSpecVolumeSecretItems(key=key, path=key)
+                        for key in files.keys
+                    ],
+                ),
+            )
+            for name, files in self._secrets.items()
+        ]
+        return writable + secrets

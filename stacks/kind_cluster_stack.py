@@ -7,7 +7,8 @@ from constructs import Construct
 
 from catalog.model import Catalog, KindHost
 from catalog.stack_names import KIND_STACK
-from constructs_lib.kind_cluster import KindHostCluster, KindHostClusterProps
+from constructs_lib.kind_cluster import KindHostCluster
+from constructs_lib.kind_cluster_props import KindHostClusterProps
 from constructs_lib.state_backend import configure_state
 
 

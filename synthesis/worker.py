@@ -6,12 +6,12 @@ here re-reads `platform.yaml` or runs the data guard, which ran once on the whol
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+from synthesis.quiet_jsii import quiet_jsii
+
+quiet_jsii()
 
 
 def main(argv: list[str]) -> int:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,11 +14,16 @@ from typing import Any
 import pytest
 import yaml
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+from synthesis.quiet_jsii import quiet_jsii
+
+quiet_jsii()
+
+from cdktf import TerraformStack, Testing
+from constructs import Construct
 
 from catalog.loader import load_catalog, parse_catalog
 from catalog.model import Catalog
+from catalog.synthesized_stacks import read_stacks
 from constructs_lib.paths import PROJECT_ROOT
 from stacks.app import synthesize as synthesize_app
 from synthesis.inputs import copy_app_code
@@ -24,6 +32,10 @@ DEFAULT_CATALOG = PROJECT_ROOT / "platform.yaml"
 REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 
 Synthesized = dict[str, dict[str, Any]]
+#: The `catalog_from` fixture: a catalog parsed from YAML text.
+Parse = Callable[[str], Catalog]
+#: The `synth` fixture: a catalog synthesized into a fresh directory.
+Synth = Callable[[Catalog], Synthesized]
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -35,9 +47,34 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest.skip("needs ../shared/reference (the upstream schemas beside the checkout)")
 
 
-def copy_checkout(into: Path) -> Path:
-    """A copy of the code and catalog at `into`, as another clone would have them."""
-    return copy_app_code(into, extra=("platform.yaml",))
+def run_main(
+    cwd: Path, catalog: Path | None = None, outdir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JSII_SILENCE")}
+    if catalog is not None:
+        env["PLATFORM_CONFIG"] = str(catalog)
+    if outdir is not None:
+        env["CDKTF_OUTDIR"] = str(outdir)
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "main.py")],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@functools.cache
+def reference_json(*parts: str) -> Any:
+    """A file of ../shared/reference, parsed; only for tests marked `reference`."""
+    return json.loads(REFERENCE.joinpath(*parts).read_text(encoding="utf-8"))
+
+
+def copy_checkout(into: Path, *, extra: tuple[str, ...] = ()) -> Path:
+    """A copy of the code and catalog (and `extra`) at `into`, as another clone has them."""
+    return copy_app_code(into, extra=("platform.yaml", *extra))
 
 
 def synthesize(catalog: Catalog, outdir: Path) -> Synthesized:
@@ -51,13 +88,6 @@ def synthesized_bytes(outdir: Path) -> dict[str, bytes]:
         str(p.relative_to(outdir)): p.read_bytes()
         for p in sorted(outdir.rglob("*"))
         if p.is_file() and p.name in {"cdk.tf.json", "manifest.json"}
-    }
-
-
-def read_stacks(outdir: Path) -> Synthesized:
-    return {
-        path.parent.name: json.loads(path.read_text(encoding="utf-8"))
-        for path in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
     }
 
 
@@ -90,6 +120,27 @@ def catalog_from() -> Callable[[str], Catalog]:
 
 def resources(stack: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     return dict(stack.get("resource", {}).get(resource_type, {}))
+
+
+def synth_construct(build: Callable[[Construct], object]) -> dict[str, Any]:
+    """One construct, built by `build` in a bare stack of its own, synthesized and parsed."""
+    stack = TerraformStack(Testing.app(), "bare")
+    build(stack)
+    parsed: dict[str, Any] = json.loads(Testing.synth(stack))
+    return parsed
+
+
+def address_at(stack: dict[str, Any], path: str) -> str:
+    """The address (`type.logical_id`) of the resource whose construct path is `path`.
+
+    Tests name resources by construct path (`team-a/Team/Database/Operator`), never by the
+    hashed logical id cdktf derives from it.
+    """
+    for resource_type, items in stack.get("resource", {}).items():
+        for name, body in items.items():
+            if body.get("//", {}).get("metadata", {}).get("path") == path:
+                return f"{resource_type}.{name}"
+    raise KeyError(f"no resource at construct path {path!r}")
 
 
 def only(mapping: dict[str, Any]) -> Any:

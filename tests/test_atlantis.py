@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,6 @@ import yaml
 from catalog.model import Catalog
 from constructs_lib.paths import PROJECT_ROOT
 from tools.generate import derived_files
-
-Parse = Callable[[str], Catalog]
 
 
 def autoplanned(config: dict[str, Any], changed: set[str]) -> set[str]:

@@ -16,7 +16,7 @@ import pytest
 
 from catalog.loader import CatalogError, load_catalog
 from constructs_lib.paths import PROJECT_ROOT
-from tests.test_main import run_main
+from tests.conftest import run_main
 
 KIND_TEAM = "teams: [{name: a1}]"
 EXISTING = "platform: {host: {type: existing, kubeconfig_path: k, domain: vc.example.com}}\n"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from catalog.loader import CatalogError, catalog_path
@@ -11,8 +9,7 @@ from catalog.model import Catalog, ExistingHost, KindHost, PortPool, default_nod
 from constructs_lib import versions
 from constructs_lib.state_locations import LocalState
 from constructs_lib.vcluster_props import BackingStore
-
-Parse = Callable[[str], Catalog]
+from tests.conftest import Parse
 
 
 def test_default_catalog_reproduces_the_demo(default_catalog: Catalog) -> None:

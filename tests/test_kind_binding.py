@@ -17,9 +17,11 @@ from bindings.kind import (
     KindPortMapping,
     KindTimeouts,
 )
-from tests.conftest import REFERENCE, Synthesized, only, resources
+from tests.conftest import Synthesized, only, resources
+from tools.rehearsal.mirror import KIND_SCHEMA
 
-SCHEMA = json.loads((REFERENCE / "kind" / "kind_cluster.schema.json").read_text())
+# Our reviewed copy of the provider schema (kept equal to ../shared/reference by a test).
+SCHEMA = json.loads(KIND_SCHEMA.read_text())
 PROVIDER = SCHEMA["provider_schemas"]["registry.terraform.io/tehcyx/kind"]
 CLUSTER_BLOCK = PROVIDER["resource_schemas"]["kind_cluster"]["block"]
 

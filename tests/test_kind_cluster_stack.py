@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from catalog.model import Catalog
 from constructs_lib import versions
-from tests.conftest import Synthesized, only, resources
-
-Parse = Callable[[str], Catalog]
-Synth = Callable[[Catalog], Synthesized]
+from tests.conftest import Parse, Synth, Synthesized, only, resources
 
 
 def _cluster(stacks: Synthesized) -> dict[str, Any]:

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from catalog.synthesized_stacks import read_stacks
 from constructs_lib.paths import PROJECT_ROOT
-from tests.conftest import read_stacks
-
-
-def run_main(
-    cwd: Path, catalog: Path | None = None, outdir: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JSII_SILENCE")}
-    if catalog is not None:
-        env["PLATFORM_CONFIG"] = str(catalog)
-    if outdir is not None:
-        env["CDKTF_OUTDIR"] = str(outdir)
-    return subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "main.py")],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from tests.conftest import run_main
 
 
 def test_synthesizes_every_stack_without_noise(tmp_path: Path) -> None:

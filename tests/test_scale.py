@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from catalog.loader import CatalogError, parse_catalog
+from catalog.synthesized_stacks import read_stacks
 from constructs_lib.paths import PROJECT_ROOT
-from tests.conftest import Synthesized, read_stacks
+from tests.conftest import Synthesized
 from tools.atlantis_config import atlantis_config, render
 from tools.bench import generated_catalog
 from tools.manifest import read_manifest

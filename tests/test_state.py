@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from catalog.model import Catalog
-from tests.conftest import Synthesized
-
-Parse = Callable[[str], Catalog]
-Synth = Callable[[Catalog], Synthesized]
+from tests.conftest import Parse, Synth, Synthesized
 
 
 def test_local_state_follows_the_demo_layout(synthesized: Synthesized) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,12 +9,7 @@ import yaml
 
 from catalog.data_guard import check_stateful_removals
 from catalog.loader import CatalogError, parse_catalog
-from catalog.model import Catalog
-from tests.conftest import Synthesized, resources, synthesize
-from tests.test_main import run_main
-
-Parse = Callable[[str], Catalog]
-Synth = Callable[[Catalog], Synthesized]
+from tests.conftest import Parse, Synth, Synthesized, resources, run_main, synthesize
 
 WITH_DATABASE = "teams: [{name: keep}, {name: data, database: {}}]"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,7 @@ from synthesis.errors import SynthesisError
 from synthesis.inputs import RECORD_NAME, InputRecord, output_digest
 from synthesis.output import render_manifest
 from synthesis.run import Summary, synthesize
-from tests.conftest import synthesized_bytes
-
-Parse = Callable[[str], Catalog]
+from tests.conftest import Parse, synthesized_bytes
 
 BASE = """\
 teams:

@@ -28,6 +28,7 @@ import yaml
 
 from constructs_lib.paths import PROJECT_ROOT
 from synthesis.inputs import copy_app_code
+from synthesis.quiet_jsii import QUIET_JSII_ENV
 from tools.synth_command import app_python, synth_command
 
 SIZES: Final = (2, 10, 100, 1000)
@@ -137,7 +138,7 @@ def _measure_once(
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
+        **QUIET_JSII_ENV,
         CI="true",
         CHECKPOINT_DISABLE="1",
         PIPENV_VERBOSITY="-1",

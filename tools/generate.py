@@ -10,13 +10,14 @@ Tests fail when any of them is out of date with `platform.yaml`.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+from synthesis.quiet_jsii import quiet_jsii
+
+quiet_jsii()
 
 from catalog.data_guard import load_catalog_for_synth
 from catalog.loader import CatalogError, catalog_path

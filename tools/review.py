@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from catalog.synthesized_stacks import read_stack_bytes
 from constructs_lib.paths import PROJECT_ROOT
+from constructs_lib.postgres_props import DATABASE_CHART
 from tools.synth_command import run_app
 
 #: Resource types whose every argument is ForceNew: any change replaces them.
 REPLACED_ON_ANY_CHANGE: Final = {"kind_cluster": "the KIND host cluster and everything on it"}
-#: Helm charts that hold data.
-DATABASE_CHARTS: Final = {"cluster"}
 #: Unchanged stacks are named up to this many; beyond, only counted.
 MAX_LISTED: Final = 20
 
@@ -115,7 +115,7 @@ def _dangers(change: StackChange, base_stack: dict[str, Any]) -> Iterable[str]:
                 f"`{change.name}`: `{address}` would be **{verb}**: this destroys "
                 f"{REPLACED_ON_ANY_CHANGE[kind]}."
             )
-    databases = [a for a in change.removed if _chart(base_stack, a) in DATABASE_CHARTS]
+    databases = [a for a in change.removed if _chart(base_stack, a) == DATABASE_CHART]
     if change.status == "removed":
         has_data = bool(databases)
         yield (
@@ -170,9 +170,7 @@ def _synth_tree(root: Path, outdir: Path) -> dict[str, bytes]:
     result = run_app(root, outdir=outdir)
     if result.returncode != 0:
         raise ReviewError(f"synthesis failed in {root}:\n{result.stderr.strip()}")
-    return {
-        p.parent.name: p.read_bytes() for p in sorted((outdir / "stacks").glob("*/cdk.tf.json"))
-    }
+    return read_stack_bytes(outdir)
 
 
 def _parsed_where_different(

@@ -19,6 +19,7 @@ from typing import Any, Final
 
 from constructs_lib.paths import PROJECT_ROOT
 from synthesis.inputs import copy_app_code
+from synthesis.quiet_jsii import QUIET_JSII_ENV
 from tools.rehearsal import mirror
 from tools.rehearsal.standin import JOURNAL_ENV
 
@@ -109,8 +110,7 @@ class Workspace:
             PIPENV_PIPFILE=str(PROJECT_ROOT / "Pipfile"),
             PIPENV_VERBOSITY="-1",
             PIPENV_DONT_LOAD_ENV="1",
-            JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
-            JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
+            **QUIET_JSII_ENV,
         )
         env[JOURNAL_ENV] = str(self.journal)
         return env
