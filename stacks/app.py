@@ -8,7 +8,8 @@ from typing import Any
 
 from cdktf import App
 
-from catalog.model import Catalog, ExistingHost
+from catalog.model import Catalog
+from catalog.platform import ExistingHost
 from constructs_lib.paths import PROJECT_ROOT
 from stacks.kind_cluster_stack import KindClusterStack
 from stacks.team_stack import TeamStack

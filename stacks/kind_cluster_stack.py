@@ -5,7 +5,8 @@ from __future__ import annotations
 from cdktf import TerraformOutput, TerraformStack
 from constructs import Construct
 
-from catalog.model import Catalog, KindHost
+from catalog.model import Catalog
+from catalog.platform import KindHost
 from catalog.stack_names import KIND_STACK
 from constructs_lib.kind_cluster import KindHostCluster
 from constructs_lib.kind_cluster_props import KindHostClusterProps

@@ -8,7 +8,8 @@ from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from catalog.data_guard import DECOMMISSION_OUTPUT
-from catalog.model import Catalog, Team
+from catalog.model import Catalog
+from catalog.team import Team
 from constructs_lib.cluster_access import ClusterAccess
 from constructs_lib.state_backend import configure_state
 from constructs_lib.team import TeamConstruct, TeamProps

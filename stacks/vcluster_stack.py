@@ -10,8 +10,10 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_local.provider import LocalProvider
 from constructs import Construct
 
-from catalog.model import Catalog, ExistingHost, Team
+from catalog.model import Catalog
+from catalog.platform import ExistingHost
 from catalog.stack_names import vcluster_stack
+from catalog.team import Team
 from constructs_lib.cluster_access import ClusterAccess
 from constructs_lib.state_backend import configure_state
 from constructs_lib.vcluster import TeamVCluster

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from catalog.model import Catalog, Team
+from catalog.model import Catalog
+from catalog.team import Team
 from constructs_lib.paths import PROJECT_ROOT
 from synthesis.errors import SynthesisError
 

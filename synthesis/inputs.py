@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from catalog.model import Catalog, KindHost, Team
+from catalog.model import Catalog
+from catalog.platform import KindHost
+from catalog.team import Team
 from constructs_lib.paths import PROJECT_ROOT
 
 #: The record, next to `manifest.json`; committed with the output so reviewers see it.

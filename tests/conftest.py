@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,27 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest.skip("needs ../shared/reference (the upstream schemas beside the checkout)")
 
 
+def run_command(
+    argv: Sequence[str],
+    *,
+    cwd: Path = PROJECT_ROOT,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """A command run to its end with its output captured as text; a failure is a result."""
+    return subprocess.run(
+        list(argv),
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def run_main(
     cwd: Path, catalog: Path | None = None, outdir: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -55,14 +76,11 @@ def run_main(
         env["PLATFORM_CONFIG"] = str(catalog)
     if outdir is not None:
         env["CDKTF_OUTDIR"] = str(outdir)
-    return subprocess.run(
+    return run_command(
         [sys.executable, str(PROJECT_ROOT / "main.py")],
         cwd=cwd,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
 
 

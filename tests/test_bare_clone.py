@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_checkout
+from tests.conftest import copy_checkout, run_command
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +26,10 @@ def pytest_in(root: Path, *args: str, ci: bool) -> subprocess.CompletedProcess[s
     env = {k: v for k, v in os.environ.items() if k != "CI"}
     if ci:
         env["CI"] = "true"
-    return subprocess.run(
+    return run_command(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=root,
         env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from catalog.loader import CatalogError, catalog_path
-from catalog.model import Catalog, ExistingHost, KindHost, PortPool, default_node_port
+from catalog.model import Catalog, default_node_port
+from catalog.platform import ExistingHost, KindHost, PortPool
 from constructs_lib import versions
 from constructs_lib.state_locations import LocalState
 from constructs_lib.vcluster_props import BackingStore

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib.paths import PROJECT_ROOT
+from tests.conftest import run_command
 
 pytestmark = pytest.mark.cli
 
@@ -27,14 +28,10 @@ def cli_synth(
     env.update(CI="true", CHECKPOINT_DISABLE="1", PIPENV_VERBOSITY="-1", PIPENV_DONT_LOAD_ENV="1")
     env.pop("PLATFORM_CONFIG", None)
     outdir = tmp_path_factory.mktemp("cli") / "cdktf.out"
-    result = subprocess.run(
+    result = run_command(
         [str(cdktf), "synth", "--output", str(outdir)],
         cwd=PROJECT_ROOT,
         env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
     )
     return result, outdir
 

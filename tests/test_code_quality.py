@@ -6,17 +6,14 @@ import subprocess
 import sys
 
 from constructs_lib.paths import PROJECT_ROOT
+from tests.conftest import run_command
 
 
 def run(*command: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return run_command(
         [sys.executable, "-m", *command],
         cwd=PROJECT_ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+        stdin=stdin,
     )
 
 

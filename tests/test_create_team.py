@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from catalog.loader import CatalogError, parse_catalog
-from catalog.model import PortPool, default_node_port
+from catalog.model import default_node_port
+from catalog.platform import PortPool
 from constructs_lib.paths import PROJECT_ROOT
 from tools.create_team import add_team
 

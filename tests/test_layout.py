@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from catalog.model import Team
+from catalog.team import Team
 from constructs_lib.paths import PROJECT_ROOT
 from constructs_lib.postgres_props import PostgresSettings
 from constructs_lib.web_app_props import WebAppSettings

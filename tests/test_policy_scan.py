@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tomllib
 from collections.abc import Callable
@@ -16,7 +15,7 @@ import yaml
 
 from catalog.model import Catalog
 from constructs_lib.paths import PROJECT_ROOT
-from tests.conftest import Synthesized
+from tests.conftest import Synthesized, run_command
 
 CONFIG = PROJECT_ROOT / ".checkov.yaml"
 EVERYTHING = """\
@@ -34,7 +33,7 @@ teams:
 
 def checkov(directory: Path) -> dict[str, Any]:
     env = dict(os.environ, BC_SKIP_MAPPING="TRUE", LOG_LEVEL="ERROR")
-    result = subprocess.run(
+    result = run_command(
         [
             sys.executable,
             "-m",
@@ -48,10 +47,6 @@ def checkov(directory: Path) -> dict[str, Any]:
         ],
         cwd=PROJECT_ROOT,
         env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
     )
     assert result.returncode in (0, 1), result.stderr
     report = json.loads(result.stdout)

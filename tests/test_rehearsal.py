@@ -163,50 +163,53 @@ def namespace(**metadata: object) -> dict[str, object]:
     return {"resource": {"kubernetes_namespace_v1": {"ns": {"metadata": metadata}}}}
 
 
-def test_validate_refuses_an_argument_the_provider_does_not_have(
-    engine: Engine, cli_config: Path, tmp_path: Path
+#: What the engine must refuse with the stand-ins, as (stack, command, the engine's words).
+NEGATIVE_CONTROLS = [
+    pytest.param(
+        namespace(name="a", labelz={}),
+        "validate",
+        'No argument or block type is named "labelz". Did you mean "labels"?',
+        id="validate-refuses-an-argument-the-provider-does-not-have",
+    ),
+    pytest.param(
+        {"resource": {"kubernetes_namespace_v1": {"ns": {}}}},
+        "validate",
+        'At least 1 "metadata" blocks are required',
+        id="validate-refuses-a-missing-required-block",
+    ),
+    pytest.param(
+        namespace(name="a") | {"output": {"x": {"value": "${kubernetes_namespace_v1.ns.nom}"}}},
+        "validate",
+        'This object has no argument, nested block, or exported attribute named "nom"',
+        id="validate-refuses-a-reference-to-an-attribute-that-does-not-exist",
+    ),
+    pytest.param(
+        {
+            "data": {"kubernetes_secret_v1": {"s": {"metadata": {"name": "vc-a"}}}},
+            "output": {"config": {"value": "${data.kubernetes_secret_v1.s.data}"}},
+        },
+        "plan",
+        "Output refers to sensitive values",
+        id="plan-refuses-an-output-that-shows-a-sensitive-value",
+    ),
+    pytest.param(
+        namespace(name="a") | {"provider": {"kubernetes": [{"config_path": "nowhere.yaml"}]}},
+        "plan",
+        "stand-in: kubeconfig nowhere.yaml does not exist",
+        id="plan-refuses-a-kubeconfig-that-is-not-on-the-deploy-machine",
+    ),
+]
+
+
+@pytest.mark.parametrize(("stack", "command", "refusal"), NEGATIVE_CONTROLS)
+def test_the_engine_refuses(
+    engine: Engine,
+    cli_config: Path,
+    tmp_path: Path,
+    stack: dict[str, object],
+    command: str,
+    refusal: str,
 ) -> None:
-    result = run_engine(engine, cli_config, namespace(name="a", labelz={}), tmp_path, "validate")
+    result = run_engine(engine, cli_config, stack, tmp_path, command)
     assert result.returncode == 1
-    assert 'No argument or block type is named "labelz". Did you mean "labels"?' in result.stderr
-
-
-def test_validate_refuses_a_missing_required_block(
-    engine: Engine, cli_config: Path, tmp_path: Path
-) -> None:
-    stack: dict[str, object] = {"resource": {"kubernetes_namespace_v1": {"ns": {}}}}
-    result = run_engine(engine, cli_config, stack, tmp_path, "validate")
-    assert result.returncode == 1
-    assert 'At least 1 "metadata" blocks are required' in result.stderr
-
-
-def test_validate_refuses_a_reference_to_an_attribute_that_does_not_exist(
-    engine: Engine, cli_config: Path, tmp_path: Path
-) -> None:
-    stack = namespace(name="a") | {"output": {"x": {"value": "${kubernetes_namespace_v1.ns.nom}"}}}
-    result = run_engine(engine, cli_config, stack, tmp_path, "validate")
-    assert result.returncode == 1
-    assert 'This object has no argument, nested block, or exported attribute named "nom"' in (
-        result.stderr.replace("\n", " ")
-    )
-
-
-def test_plan_refuses_an_output_that_shows_a_sensitive_value(
-    engine: Engine, cli_config: Path, tmp_path: Path
-) -> None:
-    stack = {
-        "data": {"kubernetes_secret_v1": {"s": {"metadata": {"name": "vc-a"}}}},
-        "output": {"config": {"value": "${data.kubernetes_secret_v1.s.data}"}},
-    }
-    result = run_engine(engine, cli_config, stack, tmp_path, "plan")
-    assert result.returncode == 1
-    assert "Output refers to sensitive values" in result.stderr
-
-
-def test_plan_refuses_a_kubeconfig_that_is_not_on_the_deploy_machine(
-    engine: Engine, cli_config: Path, tmp_path: Path
-) -> None:
-    stack = namespace(name="a") | {"provider": {"kubernetes": [{"config_path": "nowhere.yaml"}]}}
-    result = run_engine(engine, cli_config, stack, tmp_path, "plan")
-    assert result.returncode == 1
-    assert "stand-in: kubeconfig nowhere.yaml does not exist" in result.stderr
+    assert refusal in result.stderr.replace("\n", " ")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from constructs_lib.paths import PROJECT_ROOT
+from tests.conftest import run_command
 from tools.kubeconfigs import RestoreError, kubeconfigs_in_state, write_kubeconfigs
 
 SHOW: dict[str, Any] = {
@@ -55,13 +56,10 @@ def test_refuses_to_write_outside_the_kubeconfig_directory(tmp_path: Path) -> No
 
 
 def run_restore(tofu: Path, *teams: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return run_command(
         [sys.executable, "-m", "tools.kubeconfigs", *teams],
         cwd=PROJECT_ROOT,
         env=dict(os.environ, TERRAFORM_BINARY_NAME=str(tofu)),
-        capture_output=True,
-        text=True,
-        check=False,
     )
 
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.paths import PROJECT_ROOT
-from tests.conftest import copy_checkout
+from tests.conftest import copy_checkout, run_command
 from tools.review import compare, render
 
 
@@ -35,14 +34,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def review(repo: Path, base: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.review", "--base", base, "--repo", str(repo)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return run_command([sys.executable, "-m", "tools.review", "--base", base, "--repo", str(repo)])
 
 
 def test_adding_a_team_is_reported_per_stack_and_exits_one(repo: Path) -> None:

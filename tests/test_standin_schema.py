@@ -258,31 +258,18 @@ def test_plan_keeps_configured_values_and_marks_unset_computed_ones_unknown() ->
 
 
 def test_apply_fills_every_unknown_deterministically() -> None:
-    planned = plan(
-        BLOCK,
-        {
+    def planned() -> dict[str, Any]:
+        config = {
             "name": "a",
             "id": None,
             "port": None,
             "note": None,
             "metadata": [{"uid": None, "labels": None}],
-        },
-    )
-    first = fill(BLOCK, planned, deterministic_filler("seed"))
-    again = fill(
-        BLOCK,
-        plan(
-            BLOCK,
-            {
-                "name": "a",
-                "id": None,
-                "port": None,
-                "note": None,
-                "metadata": [{"uid": None, "labels": None}],
-            },
-        ),
-        deterministic_filler("seed"),
-    )
+        }
+        return plan(BLOCK, config)
+
+    first = fill(BLOCK, planned(), deterministic_filler("seed"))
+    again = fill(BLOCK, planned(), deterministic_filler("seed"))
     assert first == again
     assert UNKNOWN not in (first["id"], first["port"], first["metadata"][0]["uid"])
     assert first["note"] is None

@@ -17,7 +17,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from catalog.loader import CatalogError, catalog_path, load_catalog, parse_catalog
-from catalog.model import KindHost, default_node_port
+from catalog.model import default_node_port
+from catalog.platform import KindHost
 
 
 def _yaml() -> YAML:

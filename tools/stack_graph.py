@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from catalog.model import Catalog, KindHost
+from catalog.model import Catalog
+from catalog.platform import KindHost
 from catalog.stack_names import KIND_STACK, VCLUSTER_STACK_PREFIX
 from tools.manifest import StackInfo
 

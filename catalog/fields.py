@@ -1,0 +1,108 @@
+"""The catalog's field types and the rules each value obeys on its own (names, labels, ports)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Final, TypeVar
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from catalog.stack_names import PLATFORM_STACK_NAMES, VCLUSTER_STACK_PREFIX
+from constructs_lib.strict_model import StrictModel
+
+RESERVED_TEAM_NAMES: Final = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
+
+#: Longest team name. The longest derived name is `<team>-apps` (namespace, 63 max) and the
+#: vcluster release `vc-<team>` whose Helm-generated names add up to 22 characters; 40 keeps
+#: every derived name a valid DNS-1123 label with room to spare.
+MAX_TEAM_NAME_LENGTH: Final = 40
+
+NODE_PORT_RANGE: Final = range(30000, 32768)
+
+_T = TypeVar("_T")
+
+_DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HOSTNAME = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$")
+
+
+def team_name(value: str) -> str:
+    if not _DNS_LABEL.match(value):
+        raise ValueError(
+            "must be a DNS-1123 label: lowercase letters, digits and '-', starting with a "
+            f"letter and ending with a letter or digit (for example 'team-a'), got {value!r}"
+        )
+    if len(value) > MAX_TEAM_NAME_LENGTH:
+        raise ValueError(
+            f"must be at most {MAX_TEAM_NAME_LENGTH} characters so that derived names "
+            f"('{value}-apps', 'vc-{value}') stay valid, got {len(value)}"
+        )
+    if value in PLATFORM_STACK_NAMES:
+        raise ValueError(
+            f"{value!r} is the name of a platform stack "
+            f"({', '.join(sorted(PLATFORM_STACK_NAMES))}); choose another team name"
+        )
+    if value.startswith(VCLUSTER_STACK_PREFIX):
+        raise ValueError(
+            f"{value!r} starts with {VCLUSTER_STACK_PREFIX!r}, which names the vcluster stack of "
+            f"each team ({VCLUSTER_STACK_PREFIX}<team>); choose another team name"
+        )
+    if value in RESERVED_TEAM_NAMES or value.startswith("kube-"):
+        raise ValueError(f"{value!r} is reserved by Kubernetes; choose another team name")
+    return value
+
+
+def _label_value(value: str) -> str:
+    if not _LABEL_VALUE.match(value) or len(value) > 63:
+        raise ValueError(
+            "must be a valid Kubernetes label value (up to 63 of A-Z a-z 0-9 '-' '_' '.', "
+            f"starting and ending alphanumeric), got {value!r}"
+        )
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"must be an e-mail address such as 'alice@example.com', got {value!r}")
+    return value
+
+
+def _hostname(value: str) -> str:
+    if not _HOSTNAME.match(value):
+        raise ValueError(f"must be a DNS name such as 'vclusters.example.com', got {value!r}")
+    return value
+
+
+TeamName = Annotated[str, AfterValidator(team_name)]
+LabelValue = Annotated[str, AfterValidator(_label_value)]
+Email = Annotated[str, AfterValidator(_email)]
+Hostname = Annotated[str, AfterValidator(_hostname)]
+
+
+def _list_as_tuple(value: object) -> object:
+    """YAML lists become tuples, so a validated catalog cannot be changed afterwards."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+ListOf = Annotated[tuple[_T, ...], BeforeValidator(_list_as_tuple)]
+NodePort = Annotated[int, Field(ge=NODE_PORT_RANGE.start, le=NODE_PORT_RANGE.stop - 1)]
+
+
+class CatalogModel(StrictModel):
+    """Strict base: unknown keys are typos, values are never coerced across types."""
+
+
+_EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
+
+
+def _exact_version(value: str) -> str:
+    if not _EXACT_VERSION.match(value):
+        raise ValueError(
+            "must be an exact chart version such as '0.36.1' (no 'latest', ranges or "
+            f"wildcards: a reviewed pull request pins what it deploys), got {value!r}"
+        )
+    return value
+
+
+ChartVersion = Annotated[str, AfterValidator(_exact_version)]

@@ -1,0 +1,55 @@
+"""One entry of `teams:`: what a team gets, as the settings of the constructs that build it."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from catalog.fields import CatalogModel, Email, LabelValue, ListOf, NodePort, TeamName
+from constructs_lib.cache_props import CacheSettings
+from constructs_lib.postgres_props import PostgresSettings
+from constructs_lib.resources import CONTAINER_DEFAULTS, Quota, Resources
+from constructs_lib.vcluster_props import VClusterSettings
+from constructs_lib.web_app_props import WebAppSettings
+
+# --- teams ------------------------------------------------------------------------------
+
+
+class DatabaseSpec(PostgresSettings):
+    """A CloudNativePG PostgreSQL cluster; present means wanted unless enabled: false."""
+
+    enabled: bool = True
+
+
+class CacheSpec(CacheSettings):
+    """A Valkey (Redis-compatible) cache with auth; present means wanted unless enabled: false."""
+
+    enabled: bool = True
+
+
+class Team(CatalogModel):
+    name: TeamName
+    owners: ListOf[Email] = Field((), description="Who to ask about this team's platform.")
+    cost_center: LabelValue | None = Field(None, description="Default: platform.cost_center.")
+    node_port: NodePort | None = Field(
+        None, description="Host port of the vcluster API (KIND host); default: derived from name."
+    )
+    vcluster: VClusterSettings = Field(default_factory=VClusterSettings)
+    quota: Quota = Field(default_factory=Quota)
+    container_defaults: Resources = Field(
+        CONTAINER_DEFAULTS,
+        description="Requests and limits (LimitRange) for containers that state none.",
+    )
+    app: WebAppSettings = Field(default_factory=WebAppSettings)
+    database: DatabaseSpec | None = None
+    cache: CacheSpec | None = None
+    decommission: bool = Field(
+        False, description="Allow removing this team's stateful data in the next apply."
+    )
+
+    @property
+    def wants_database(self) -> bool:
+        return self.database is not None and self.database.enabled
+
+    @property
+    def wants_cache(self) -> bool:
+        return self.cache is not None and self.cache.enabled
