@@ -53,31 +53,28 @@ def team_name(value: str) -> str:
     return value
 
 
-def _label_value(value: str) -> str:
-    if not _LABEL_VALUE.match(value) or len(value) > 63:
-        raise ValueError(
-            "must be a valid Kubernetes label value (up to 63 of A-Z a-z 0-9 '-' '_' '.', "
-            f"starting and ending alphanumeric), got {value!r}"
-        )
-    return value
+def _must_match(pattern: re.Pattern[str], expected: str) -> AfterValidator:
+    """A field rule: the value matches `pattern`, or the error says what was `expected`."""
 
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"must be {expected}, got {value!r}")
+        return value
 
-def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError(f"must be an e-mail address such as 'alice@example.com', got {value!r}")
-    return value
-
-
-def _hostname(value: str) -> str:
-    if not _HOSTNAME.match(value):
-        raise ValueError(f"must be a DNS name such as 'vclusters.example.com', got {value!r}")
-    return value
+    return AfterValidator(check)
 
 
 TeamName = Annotated[str, AfterValidator(team_name)]
-LabelValue = Annotated[str, AfterValidator(_label_value)]
-Email = Annotated[str, AfterValidator(_email)]
-Hostname = Annotated[str, AfterValidator(_hostname)]
+LabelValue = Annotated[
+    str,
+    _must_match(
+        _LABEL_VALUE,
+        "a valid Kubernetes label value (up to 63 of A-Z a-z 0-9 '-' '_' '.', "
+        "starting and ending alphanumeric)",
+    ),
+]
+Email = Annotated[str, _must_match(_EMAIL, "an e-mail address such as 'alice@example.com'")]
+Hostname = Annotated[str, _must_match(_HOSTNAME, "a DNS name such as 'vclusters.example.com'")]
 
 
 def _list_as_tuple(value: object) -> object:
@@ -96,13 +93,11 @@ class CatalogModel(StrictModel):
 _EXACT_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 
 
-def _exact_version(value: str) -> str:
-    if not _EXACT_VERSION.match(value):
-        raise ValueError(
-            "must be an exact chart version such as '0.36.1' (no 'latest', ranges or "
-            f"wildcards: a reviewed pull request pins what it deploys), got {value!r}"
-        )
-    return value
-
-
-ChartVersion = Annotated[str, AfterValidator(_exact_version)]
+ChartVersion = Annotated[
+    str,
+    _must_match(
+        _EXACT_VERSION,
+        "an exact chart version such as '0.36.1' (no 'latest', ranges or wildcards: a "
+        "reviewed pull request pins what it deploys)",
+    ),
+]

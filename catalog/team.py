@@ -11,8 +11,6 @@ from constructs_lib.resources import CONTAINER_DEFAULTS, Quota, Resources
 from constructs_lib.vcluster_props import VClusterSettings
 from constructs_lib.web_app_props import WebAppSettings
 
-# --- teams ------------------------------------------------------------------------------
-
 
 class DatabaseSpec(PostgresSettings):
     """A CloudNativePG PostgreSQL cluster; present means wanted unless enabled: false."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1, SecretV1Metadata
 from cdktf_cdktf_provider_random.password import Password
 from constructs import Construct
@@ -10,7 +9,7 @@ from constructs import Construct
 from constructs_lib import versions
 from constructs_lib.backing_service import BackingService
 from constructs_lib.cache_props import PASSWORD_KEY, VALKEY_PORT, CacheProps, valkey_values
-from constructs_lib.helm_values import values_document
+from constructs_lib.chart_release import chart_release
 
 
 class ValkeyCache(Construct):
@@ -29,7 +28,7 @@ class ValkeyCache(Construct):
             data={PASSWORD_KEY: password.result},
             type="Opaque",
         )
-        self.release = Release(
+        self.release = chart_release(
             self,
             "Release",
             name=props.name,
@@ -37,9 +36,7 @@ class ValkeyCache(Construct):
             repository=versions.VALKEY_CHART_REPOSITORY,
             chart="valkey",
             version=props.chart_version,
-            values=[values_document(valkey_values(props))],
-            wait=True,
-            timeout=600,
+            values=valkey_values(props),
             depends_on=[auth],
         )
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 from typing import Final
 
 from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_time.sleep import Sleep
 from constructs import Construct
 
 from constructs_lib import versions
 from constructs_lib.backing_service import BackingService
-from constructs_lib.helm_values import values_document
+from constructs_lib.chart_release import chart_release
 from constructs_lib.postgres_props import (
     DATABASE_CHART,
     OPERATOR_CHART,
@@ -38,7 +37,7 @@ class PostgresDatabase(Construct):
     def __init__(self, scope: Construct, id: str, props: PostgresProps) -> None:
         super().__init__(scope, id)
         self.props = props
-        operator = Release(
+        operator = chart_release(
             self,
             "Operator",
             name="cnpg",
@@ -47,8 +46,6 @@ class PostgresDatabase(Construct):
             repository=versions.CNPG_CHART_REPOSITORY,
             chart=OPERATOR_CHART,
             version=props.operator_chart_version,
-            wait=True,
-            timeout=600,
             atomic=True,
         )
         webhook_ready = Sleep(
@@ -58,7 +55,7 @@ class PostgresDatabase(Construct):
             triggers={"operator_version": props.operator_chart_version},
             depends_on=[operator],
         )
-        self.cluster = Release(
+        self.cluster = chart_release(
             self,
             "Cluster",
             name=props.name,
@@ -66,9 +63,8 @@ class PostgresDatabase(Construct):
             repository=versions.CNPG_CHART_REPOSITORY,
             chart=DATABASE_CHART,
             version=props.cluster_chart_version,
-            values=[values_document(postgres_cluster_values(props))],
-            wait=True,
-            timeout=900,
+            values=postgres_cluster_values(props),
+            timeout_s=900,
             depends_on=[webhook_ready],
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.protect else None,
         )

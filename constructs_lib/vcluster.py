@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from cdktf import Postcondition, TerraformResourceLifecycle
-from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_kubernetes.data_kubernetes_secret_v1 import (
     DataKubernetesSecretV1,
     DataKubernetesSecretV1Metadata,
@@ -13,7 +12,7 @@ from cdktf_cdktf_provider_local.sensitive_file import SensitiveFile
 from constructs import Construct
 
 from constructs_lib import versions
-from constructs_lib.helm_values import values_document
+from constructs_lib.chart_release import chart_release
 from constructs_lib.pod_security import pod_security_labels
 from constructs_lib.vcluster_props import VClusterProps, vcluster_values
 
@@ -39,7 +38,7 @@ class TeamVCluster(Construct):
             lifecycle=lifecycle,
         )
         host_namespace = namespace.metadata.name
-        self.release = Release(
+        self.release = chart_release(
             self,
             "Release",
             name=props.release_name,
@@ -47,9 +46,7 @@ class TeamVCluster(Construct):
             repository=versions.VCLUSTER_CHART_REPOSITORY,
             chart="vcluster",
             version=props.chart_version,
-            values=[values_document(vcluster_values(props))],
-            wait=True,
-            timeout=600,
+            values=vcluster_values(props),
             atomic=True,
             lifecycle=lifecycle,
         )

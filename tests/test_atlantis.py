@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,23 +54,46 @@ def edit(catalog: Catalog, **team_a: Any) -> Catalog:
     return Catalog.model_validate(data)
 
 
-def test_adding_team_c_plans_exactly_its_vcluster_and_its_team_stack(
-    default_catalog: Catalog, base: dict[str, str], tmp_path: Path
-) -> None:
-    data = default_catalog.model_dump(mode="json")
+def add_team_c(data: dict[str, Any]) -> None:
     data["teams"].append({"name": "team-c"})
-    assert plan_for(base, Catalog.model_validate(data), tmp_path) == {
-        "vcluster-team-c",
-        "team-c",
-    }
 
 
-def test_changing_team_a_vcluster_settings_plans_exactly_its_vcluster(
-    default_catalog: Catalog, base: dict[str, str], tmp_path: Path
+def raise_team_a_vcluster_memory(data: dict[str, Any]) -> None:
+    data["teams"][0]["vcluster"]["resources"]["memory_limit"] = "2Gi"
+
+
+def scale_team_a_app(data: dict[str, Any]) -> None:
+    data["teams"][0]["app"]["replicas"] = 3
+
+
+def bump_the_vcluster_chart(data: dict[str, Any]) -> None:
+    data["platform"]["versions"]["vcluster_chart"] = "0.36.2"
+
+
+#: A catalog change and exactly the projects Atlantis must plan for it.
+CHANGES = [
+    pytest.param(add_team_c, {"vcluster-team-c", "team-c"}, id="adding-team-c-plans-its-two"),
+    pytest.param(raise_team_a_vcluster_memory, {"vcluster-team-a"}, id="vcluster-settings"),
+    pytest.param(scale_team_a_app, {"team-a"}, id="app-replicas-plan-team-a-only"),
+    pytest.param(
+        bump_the_vcluster_chart,
+        {"vcluster-team-a", "vcluster-team-b"},
+        id="chart-bump-plans-every-vcluster-and-nothing-else",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "planned"), CHANGES)
+def test_a_change_plans_exactly_the_projects_it_touches(
+    default_catalog: Catalog,
+    base: dict[str, str],
+    tmp_path: Path,
+    change: Callable[[dict[str, Any]], None],
+    planned: set[str],
 ) -> None:
     data = default_catalog.model_dump(mode="json")
-    data["teams"][0]["vcluster"]["resources"]["memory_limit"] = "2Gi"
-    assert plan_for(base, Catalog.model_validate(data), tmp_path) == {"vcluster-team-a"}
+    change(data)
+    assert plan_for(base, Catalog.model_validate(data), tmp_path) == planned
 
 
 def test_two_pull_requests_adding_different_teams_share_no_project(
@@ -83,25 +107,6 @@ def test_two_pull_requests_adding_different_teams_share_no_project(
         planned.append(plan_for(base, Catalog.model_validate(data), tmp_path / name))
     assert planned[0] & planned[1] == set()
     assert planned[1] == {"vcluster-team-d", "team-d"}
-
-
-def test_changing_team_a_replicas_plans_exactly_team_a(
-    default_catalog: Catalog, base: dict[str, str], tmp_path: Path
-) -> None:
-    data = default_catalog.model_dump(mode="json")
-    data["teams"][0]["app"]["replicas"] = 3
-    assert plan_for(base, Catalog.model_validate(data), tmp_path) == {"team-a"}
-
-
-def test_bumping_the_vcluster_chart_plans_every_vcluster_and_nothing_else(
-    default_catalog: Catalog, base: dict[str, str], tmp_path: Path
-) -> None:
-    data = default_catalog.model_dump(mode="json")
-    data["platform"]["versions"]["vcluster_chart"] = "0.36.2"
-    assert plan_for(base, Catalog.model_validate(data), tmp_path) == {
-        "vcluster-team-a",
-        "vcluster-team-b",
-    }
 
 
 def test_an_unchanged_catalog_plans_nothing(

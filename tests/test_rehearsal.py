@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from constructs_lib.paths import PROJECT_ROOT
+from tests.conftest import run_command
 from tools.rehearsal import __main__ as rehearse
 from tools.rehearsal import mirror
 from tools.rehearsal.run import INSTALL_OPENTOFU, Engine, find_engine
@@ -133,26 +134,14 @@ def run_engine(
         "HOME": str(tmp_path),
         "CHECKPOINT_DISABLE": "1",
     }
-    result = subprocess.run(
-        [engine.binary, "init", "-input=false", "-no-color"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
+    result = run_command(
+        [engine.binary, "init", "-input=false", "-no-color"], cwd=tmp_path, env=env, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
     for verb in verbs:
         flags = ["-input=false"] if verb == "plan" else []
-        result = subprocess.run(
-            [engine.binary, verb, *flags, "-no-color"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=300,
+        result = run_command(
+            [engine.binary, verb, *flags, "-no-color"], cwd=tmp_path, env=env, timeout=300
         )
         if result.returncode != 0:
             break

@@ -100,6 +100,13 @@ class _Timed:
         self.progress(f"{self.phase}{self.detail} ({seconds:.1f} s)")
 
 
+def _first_deploy(ws: Workspace, report: Report, progress: Progress, what: str) -> None:
+    with _Timed(progress, what) as step:
+        changes = ws.deploy()
+        step.detail = f": {len(set(ws.manifest()))} stacks, {len(changes)} changes"
+    _deploy_checks(ws, report, changes, "first deploy")
+
+
 def _deploy_checks(ws: Workspace, report: Report, changes: list[Change], label: str) -> None:
     stacks = list(iter_stacks(ws))
     report.check(
@@ -185,10 +192,7 @@ def rehearse_kind_host(
     report = Report("KIND host, the default catalog")
     ws = Workspace(root, engine)
     ws.use_catalog(catalog)
-    with _Timed(progress, "deploy the default catalog") as step:
-        changes = ws.deploy()
-        step.detail = f": {len(set(ws.manifest()))} stacks, {len(changes)} changes"
-    _deploy_checks(ws, report, changes, "first deploy")
+    _first_deploy(ws, report, progress, "deploy the default catalog")
     _validate_and_replan(ws, report, progress)
     _deploy_again(ws, report, progress)
     _restore(ws, report, progress)
@@ -222,10 +226,7 @@ def rehearse_existing_host(root: Path, engine: Engine, progress: Progress = quie
         "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n", "utf-8"
     )
     ws.use_catalog(existing_host_catalog(host_kubeconfig))
-    with _Timed(progress, "deploy three teams on an existing host") as step:
-        changes = ws.deploy()
-        step.detail = f": {len(set(ws.manifest()))} stacks, {len(changes)} changes"
-    _deploy_checks(ws, report, changes, "first deploy")
+    _first_deploy(ws, report, progress, "deploy three teams on an existing host")
     _deploy_again(ws, report, progress)
     _destroy(ws, report, progress)
     return report
