@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Final, TypeVar
+from typing import Annotated, Final
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, Field
 
 from catalog.stack_names import PLATFORM_STACK_NAMES, VCLUSTER_STACK_PREFIX
 from constructs_lib.strict_model import StrictModel
@@ -19,7 +19,6 @@ MAX_TEAM_NAME_LENGTH: Final = 40
 
 NODE_PORT_RANGE: Final = range(30000, 32768)
 
-_T = TypeVar("_T")
 
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
@@ -77,12 +76,6 @@ Email = Annotated[str, _must_match(_EMAIL, "an e-mail address such as 'alice@exa
 Hostname = Annotated[str, _must_match(_HOSTNAME, "a DNS name such as 'vclusters.example.com'")]
 
 
-def _list_as_tuple(value: object) -> object:
-    """YAML lists become tuples, so a validated catalog cannot be changed afterwards."""
-    return tuple(value) if isinstance(value, list) else value
-
-
-ListOf = Annotated[tuple[_T, ...], BeforeValidator(_list_as_tuple)]
 NodePort = Annotated[int, Field(ge=NODE_PORT_RANGE.start, le=NODE_PORT_RANGE.stop - 1)]
 
 

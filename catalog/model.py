@@ -11,10 +11,11 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from catalog.fields import CatalogModel, ListOf
+from catalog.fields import CatalogModel
 from catalog.platform import ExistingHost, KindHost, Platform, PortPool
 from catalog.team import Team
 from constructs_lib.labels import PlatformLabels
+from constructs_lib.strict_model import ListOf
 
 
 def default_node_port(team_name: str, pool: PortPool) -> int:

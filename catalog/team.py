@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from catalog.fields import CatalogModel, Email, LabelValue, ListOf, NodePort, TeamName
+from catalog.fields import CatalogModel, Email, LabelValue, NodePort, TeamName
 from constructs_lib.cache_props import CacheSettings
 from constructs_lib.postgres_props import PostgresSettings
 from constructs_lib.resources import CONTAINER_DEFAULTS, Quota, Resources
+from constructs_lib.strict_model import ListOf
+from constructs_lib.vcluster_network import WorkloadEgress
 from constructs_lib.vcluster_props import VClusterSettings
 from constructs_lib.web_app_props import WebAppSettings
 
@@ -40,6 +42,11 @@ class Team(CatalogModel):
     app: WebAppSettings = Field(default_factory=WebAppSettings)
     database: DatabaseSpec | None = None
     cache: CacheSpec | None = None
+    egress: WorkloadEgress = Field(
+        default_factory=WorkloadEgress,
+        description="What the team's workloads may reach beyond their vcluster; nothing by "
+        "default. `public: true` for every public address, or `allow:` networks and ports.",
+    )
     decommission: bool = Field(
         False, description="Allow removing this team's stateful data in the next apply."
     )

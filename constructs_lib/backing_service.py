@@ -31,8 +31,6 @@ class BackingService:
     operator_namespace: str | None = None
     """Namespace of an operator that must reach the service's pods (CNPG status port)."""
     operator_ports: tuple[int, ...] = ()
-    needs_kubernetes_api: bool = False
-    """Its pods talk to the Kubernetes API (CNPG's instance manager does)."""
     peers_connect: bool = False
     """Its pods connect to each other on `port` (replication)."""
 

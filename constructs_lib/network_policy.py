@@ -1,9 +1,15 @@
-"""Default-deny network policy for a team namespace, with exactly the allows its parts need."""
+"""Network policy as intent — who may talk to whom, on which ports — built into NetworkPolicies.
+
+Kubernetes NetworkPolicies are additive: a pod selected by several policies may do what any of
+them allows, and a direction is closed for a pod as soon as one policy selecting it names that
+direction. So every policy here is written as one narrow allow, next to one default-deny.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Final
+from dataclasses import dataclass
+from typing import Any
 
 from cdktf_cdktf_provider_kubernetes.network_policy_v1 import (
     NetworkPolicyV1,
@@ -12,9 +18,12 @@ from cdktf_cdktf_provider_kubernetes.network_policy_v1 import (
     NetworkPolicyV1SpecEgress,
     NetworkPolicyV1SpecEgressPorts,
     NetworkPolicyV1SpecEgressTo,
+    NetworkPolicyV1SpecEgressToIpBlock,
+    NetworkPolicyV1SpecEgressToNamespaceSelector,
     NetworkPolicyV1SpecEgressToPodSelector,
     NetworkPolicyV1SpecIngress,
     NetworkPolicyV1SpecIngressFrom,
+    NetworkPolicyV1SpecIngressFromIpBlock,
     NetworkPolicyV1SpecIngressFromNamespaceSelector,
     NetworkPolicyV1SpecIngressFromPodSelector,
     NetworkPolicyV1SpecIngressPorts,
@@ -22,153 +31,122 @@ from cdktf_cdktf_provider_kubernetes.network_policy_v1 import (
 )
 from constructs import Construct
 
-from constructs_lib.backing_service import BackingService
 
-#: Ports of the Kubernetes API as seen from pods (Service 443; 6443/8443 behind it).
-_KUBERNETES_API_PORTS: Final = (443, 6443, 8443)
-
-
-def _in_ports(*ports: int) -> list[NetworkPolicyV1SpecIngressPorts]:
-    return [NetworkPolicyV1SpecIngressPorts(port=str(p), protocol="TCP") for p in ports]
+@dataclass(frozen=True, slots=True)
+class Port:
+    number: int
+    protocol: str = "TCP"
 
 
-def _out_ports(*ports: int, protocol: str = "TCP") -> list[NetworkPolicyV1SpecEgressPorts]:
-    return [NetworkPolicyV1SpecEgressPorts(port=str(p), protocol=protocol) for p in ports]
+def tcp(*numbers: int) -> tuple[Port, ...]:
+    return tuple(Port(n) for n in numbers)
 
 
-def _from_pods(labels: Mapping[str, str]) -> NetworkPolicyV1SpecIngressFrom:
-    return NetworkPolicyV1SpecIngressFrom(
-        pod_selector=NetworkPolicyV1SpecIngressFromPodSelector(match_labels=dict(labels))
+def udp(*numbers: int) -> tuple[Port, ...]:
+    return tuple(Port(n, "UDP") for n in numbers)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Peer:
+    """The other end of a flow: pods (by labels), namespaces (by labels), or a network."""
+
+    pods: Mapping[str, str] | None = None
+    """Pod labels; `{}` is every pod. Without `namespaces`: pods of the policy's namespace."""
+    namespaces: Mapping[str, str] | None = None
+    """Namespace labels; `{}` is every namespace. With `pods`: those pods in those namespaces."""
+    cidr: str | None = None
+    except_cidrs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Rule:
+    peers: tuple[Peer, ...] = ()
+    """Who; none means any source or destination."""
+    ports: tuple[Port, ...] = ()
+    """Which ports of the receiving pod; none means every port."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PolicySpec:
+    name: str
+    selects: Mapping[str, str]
+    """Labels of the pods the policy applies to; `{}` is every pod in the namespace."""
+    ingress: tuple[Rule, ...] | None = None
+    """Allowed inbound flows; `()` closes the direction, `None` leaves it to other policies."""
+    egress: tuple[Rule, ...] | None = None
+
+
+def _ports(kind: Any, ports: Sequence[Port]) -> list[Any] | None:
+    return [kind(port=str(p.number), protocol=p.protocol) for p in ports] or None
+
+
+def _peer(peer: Peer, *, pods: Any, namespaces: Any, block: Any, to: Any) -> Any:
+    return to(
+        pod_selector=None if peer.pods is None else pods(match_labels=dict(peer.pods) or None),
+        namespace_selector=None
+        if peer.namespaces is None
+        else namespaces(match_labels=dict(peer.namespaces) or None),
+        ip_block=None
+        if peer.cidr is None
+        else block(cidr=peer.cidr, except_=list(peer.except_cidrs) or None),
     )
 
 
-def _to_pods(labels: Mapping[str, str]) -> NetworkPolicyV1SpecEgressTo:
-    return NetworkPolicyV1SpecEgressTo(
-        pod_selector=NetworkPolicyV1SpecEgressToPodSelector(match_labels=dict(labels))
-    )
-
-
-class TeamNetworkPolicy(Construct):
-    """Deny everything, then allow DNS, traffic to the app, and app -> each backing service."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        namespace: str,
-        labels: Mapping[str, str],
-        app_selector: Mapping[str, str],
-        app_port: int,
-        services: Sequence[BackingService],
-    ) -> None:
-        super().__init__(scope, id)
-        self._namespace = namespace
-        self._labels = dict(labels)
-        # A policy type with no rules denies that direction: that is how default-deny works.
-        self._policy("DefaultDeny", "default-deny", {}, types=["Ingress", "Egress"])
-        self._policy(
-            "AllowDns",
-            "allow-dns",
-            {},
-            egress=[
-                NetworkPolicyV1SpecEgress(
-                    ports=_out_ports(53, protocol="UDP") + _out_ports(53, protocol="TCP")
-                )
-            ],
-        )
-        self._policy(
-            "AllowAppIngress",
-            "allow-app-ingress",
-            app_selector,
-            ingress=[
-                NetworkPolicyV1SpecIngress(
-                    from_=[
-                        NetworkPolicyV1SpecIngressFrom(
-                            pod_selector=NetworkPolicyV1SpecIngressFromPodSelector()
-                        )
-                    ],
-                    ports=_in_ports(app_port),
-                )
-            ],
-        )
-        for service in services:
-            self._allow_service(service, app_selector)
-
-    def _allow_service(self, service: BackingService, app_selector: Mapping[str, str]) -> None:
-        role = service.role
-        self._policy(
-            f"AllowAppTo{role.title()}",
-            f"allow-app-to-{role}",
-            app_selector,
-            egress=[
-                NetworkPolicyV1SpecEgress(
-                    to=[_to_pods(service.pod_selector)], ports=_out_ports(service.port)
-                )
-            ],
-        )
-        ingress = [
-            NetworkPolicyV1SpecIngress(
-                from_=[_from_pods(app_selector)], ports=_in_ports(service.port)
+def _ingress(rule: Rule) -> NetworkPolicyV1SpecIngress:
+    return NetworkPolicyV1SpecIngress(
+        from_=[
+            _peer(
+                p,
+                pods=NetworkPolicyV1SpecIngressFromPodSelector,
+                namespaces=NetworkPolicyV1SpecIngressFromNamespaceSelector,
+                block=NetworkPolicyV1SpecIngressFromIpBlock,
+                to=NetworkPolicyV1SpecIngressFrom,
             )
+            for p in rule.peers
         ]
-        egress: list[NetworkPolicyV1SpecEgress] = []
-        if service.operator_namespace:
-            operator = NetworkPolicyV1SpecIngressFromNamespaceSelector(
-                match_labels={"kubernetes.io/metadata.name": service.operator_namespace}
-            )
-            ingress.append(
-                NetworkPolicyV1SpecIngress(
-                    from_=[NetworkPolicyV1SpecIngressFrom(namespace_selector=operator)],
-                    ports=_in_ports(*service.operator_ports),
-                )
-            )
-        if service.peers_connect:
-            ingress.append(
-                NetworkPolicyV1SpecIngress(
-                    from_=[_from_pods(service.pod_selector)], ports=_in_ports(service.port)
-                )
-            )
-            egress.append(
-                NetworkPolicyV1SpecEgress(
-                    to=[_to_pods(service.pod_selector)], ports=_out_ports(service.port)
-                )
-            )
-        if service.needs_kubernetes_api:
-            egress.append(NetworkPolicyV1SpecEgress(ports=_out_ports(*_KUBERNETES_API_PORTS)))
-        self._policy(
-            f"Allow{role.title()}Traffic",
-            f"allow-{role}-traffic",
-            service.pod_selector,
-            ingress=ingress,
-            egress=egress,
-        )
+        or None,
+        ports=_ports(NetworkPolicyV1SpecIngressPorts, rule.ports),
+    )
 
-    def _policy(
-        self,
-        id: str,
-        name: str,
-        pod_labels: Mapping[str, str],
-        *,
-        ingress: Sequence[NetworkPolicyV1SpecIngress] = (),
-        egress: Sequence[NetworkPolicyV1SpecEgress] = (),
-        types: Sequence[str] = (),
-    ) -> None:
-        policy_types = list(types) or (["Ingress"] if ingress else []) + (
-            ["Egress"] if egress else []
-        )
-        NetworkPolicyV1(
-            self,
-            id,
-            metadata=NetworkPolicyV1Metadata(
-                name=name, namespace=self._namespace, labels=self._labels
-            ),
-            spec=NetworkPolicyV1Spec(
-                pod_selector=NetworkPolicyV1SpecPodSelector(match_labels=dict(pod_labels))
-                if pod_labels
-                else NetworkPolicyV1SpecPodSelector(),
-                policy_types=policy_types,
-                ingress=list(ingress) or None,
-                egress=list(egress) or None,
-            ),
-        )
+
+def _egress(rule: Rule) -> NetworkPolicyV1SpecEgress:
+    return NetworkPolicyV1SpecEgress(
+        to=[
+            _peer(
+                p,
+                pods=NetworkPolicyV1SpecEgressToPodSelector,
+                namespaces=NetworkPolicyV1SpecEgressToNamespaceSelector,
+                block=NetworkPolicyV1SpecEgressToIpBlock,
+                to=NetworkPolicyV1SpecEgressTo,
+            )
+            for p in rule.peers
+        ]
+        or None,
+        ports=_ports(NetworkPolicyV1SpecEgressPorts, rule.ports),
+    )
+
+
+def network_policy(
+    scope: Construct,
+    id: str,
+    spec: PolicySpec,
+    *,
+    namespace: str,
+    labels: Mapping[str, str],
+    depends_on: Sequence[Any] | None = None,
+) -> NetworkPolicyV1:
+    types = (["Ingress"] if spec.ingress is not None else []) + (
+        ["Egress"] if spec.egress is not None else []
+    )
+    return NetworkPolicyV1(
+        scope,
+        id,
+        metadata=NetworkPolicyV1Metadata(name=spec.name, namespace=namespace, labels=dict(labels)),
+        spec=NetworkPolicyV1Spec(
+            pod_selector=NetworkPolicyV1SpecPodSelector(match_labels=dict(spec.selects) or None),
+            policy_types=types,
+            ingress=[_ingress(r) for r in spec.ingress or ()] or None,
+            egress=[_egress(r) for r in spec.egress or ()] or None,
+        ),
+        depends_on=list(depends_on) if depends_on else None,
+    )

@@ -15,20 +15,22 @@ from constructs import Construct
 from constructs_lib import versions
 from constructs_lib.backing_service import BackingService
 from constructs_lib.chart_release import chart_release
+from constructs_lib.network_policy import Peer, PolicySpec, Rule, network_policy, tcp
 from constructs_lib.postgres_props import (
     DATABASE_CHART,
+    INSTANCE_STATUS_PORT,
     OPERATOR_CHART,
+    OPERATOR_NAMESPACE,
+    OPERATOR_POD_LABELS,
+    POSTGRES_PORT,
     PostgresProps,
     postgres_cluster_values,
 )
+from constructs_lib.vcluster_network import NAMESPACE_NAME_LABEL
 
-OPERATOR_NAMESPACE: Final = "cnpg-system"
 #: The operator's validating webhook answers a little after its Deployment reports ready
 #: (cloudnative-pg/charts#493); this pause covers that gap on the first install.
 WEBHOOK_SETTLE: Final = "30s"
-POSTGRES_PORT: Final = 5432
-#: The instance manager's status endpoint, polled by the operator.
-_INSTANCE_STATUS_PORT: Final = 8000
 
 
 class PostgresDatabase(Construct):
@@ -68,6 +70,30 @@ class PostgresDatabase(Construct):
             depends_on=[webhook_ready],
             lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.protect else None,
         )
+        # The operator's namespace is closed like every other on the host: it may reach the
+        # database's instances (status and PostgreSQL ports) and nothing else of the team's.
+        network_policy(
+            self,
+            "OperatorEgress",
+            PolicySpec(
+                name=f"allow-operator-to-{props.name}",
+                selects=OPERATOR_POD_LABELS,
+                egress=(
+                    Rule(
+                        peers=(
+                            Peer(
+                                pods=props.pod_labels,
+                                namespaces={NAMESPACE_NAME_LABEL: props.namespace},
+                            ),
+                        ),
+                        ports=tcp(POSTGRES_PORT, INSTANCE_STATUS_PORT),
+                    ),
+                ),
+            ),
+            namespace=OPERATOR_NAMESPACE,
+            labels=props.labels,
+            depends_on=[operator],
+        )
 
     @property
     def service(self) -> BackingService:
@@ -77,9 +103,8 @@ class PostgresDatabase(Construct):
             port=POSTGRES_PORT,
             secret_name=self.props.app_secret_name,
             secret_keys=("uri", "host", "port", "dbname", "username", "password"),
-            pod_selector={"cnpg.io/cluster": self.props.name},
+            pod_selector=self.props.pod_labels,
             operator_namespace=OPERATOR_NAMESPACE,
-            operator_ports=(POSTGRES_PORT, _INSTANCE_STATUS_PORT),
-            needs_kubernetes_api=True,
+            operator_ports=(POSTGRES_PORT, INSTANCE_STATUS_PORT),
             peers_connect=self.props.settings.instances > 1,
         )

@@ -18,6 +18,14 @@ from constructs_lib.strict_model import StrictModel
 #: The CloudNativePG chart that holds a team's data: the data guard and review look for it.
 DATABASE_CHART: Final = "cluster"
 OPERATOR_CHART: Final = "cloudnative-pg"
+#: The operator, once per vcluster: its namespace, its pods, and the port of its webhook,
+#: which the vcluster's API server calls on every change to a database.
+OPERATOR_NAMESPACE: Final = "cnpg-system"
+OPERATOR_POD_LABELS: Final = {"app.kubernetes.io/name": "cloudnative-pg"}
+OPERATOR_WEBHOOK_PORT: Final = 9443
+POSTGRES_PORT: Final = 5432
+#: The instance manager's status endpoint, polled by the operator.
+INSTANCE_STATUS_PORT: Final = 8000
 DEFAULT_POSTGRES_MAJOR: Final = 17
 DEFAULT_INSTANCES: Final = 1
 DEFAULT_STORAGE_GIB: Final = 1
@@ -53,6 +61,11 @@ class PostgresProps:
     @property
     def host(self) -> str:
         return f"{self.name}-rw.{self.namespace}.svc.cluster.local"
+
+    @property
+    def pod_labels(self) -> dict[str, str]:
+        """Every instance of the cluster carries it (CNPG sets it)."""
+        return {"cnpg.io/cluster": self.name}
 
 
 def postgres_cluster_values(props: PostgresProps) -> dict[str, Any]:

@@ -25,11 +25,11 @@ from constructs_lib.backing_service import BackingService
 from constructs_lib.cache import ValkeyCache
 from constructs_lib.cache_props import CacheProps, CacheSettings
 from constructs_lib.labels import PlatformLabels
-from constructs_lib.network_policy import TeamNetworkPolicy
 from constructs_lib.pod_security import pod_security_labels
 from constructs_lib.postgres import PostgresDatabase
 from constructs_lib.postgres_props import PostgresProps, PostgresSettings
 from constructs_lib.resources import CONTAINER_DEFAULTS, Quota, Resources
+from constructs_lib.team_network_policy import TeamNetworkPolicy
 from constructs_lib.web_app import WebApp
 from constructs_lib.web_app_props import CONTAINER_PORT, SecretFiles, WebAppProps, WebAppSettings
 

@@ -14,6 +14,7 @@ from constructs import Construct
 from constructs_lib import versions
 from constructs_lib.chart_release import chart_release
 from constructs_lib.pod_security import pod_security_labels
+from constructs_lib.vcluster_network_policy import VClusterNetworkPolicy
 from constructs_lib.vcluster_props import VClusterProps, vcluster_values
 
 
@@ -38,6 +39,15 @@ class TeamVCluster(Construct):
             lifecycle=lifecycle,
         )
         host_namespace = namespace.metadata.name
+        VClusterNetworkPolicy(
+            self,
+            "NetworkPolicy",
+            namespace=host_namespace,
+            release=props.release_name,
+            labels=labels,
+            webhooks=props.webhooks,
+            egress=props.egress,
+        )
         self.release = chart_release(
             self,
             "Release",

@@ -17,7 +17,8 @@ from constructs_lib.labels import PlatformLabels
 from constructs_lib.paths import team_kubeconfig_path
 from constructs_lib.resources import CONTAINER_DEFAULTS, VCLUSTER_RESOURCES, Quota, Resources
 from constructs_lib.strict_model import StrictModel
-from constructs_lib.vcluster_exposure import API_SERVER_PORT, Exposure
+from constructs_lib.vcluster_exposure import Exposure
+from constructs_lib.vcluster_network import Webhook, WorkloadEgress
 
 #: One control-plane replica: enough for a team's development cluster.
 DEFAULT_REPLICAS: Final = 1
@@ -82,6 +83,10 @@ class VClusterProps:
     """LimitRange: what a container gets when it states no requests or limits."""
     protect: bool = False
     """prevent_destroy on the namespace and the release (production mode)."""
+    webhooks: tuple[Webhook, ...] = ()
+    """Workloads the API server calls (admission webhooks): they accept it on their port."""
+    egress: WorkloadEgress = field(default_factory=WorkloadEgress)
+    """What the workloads may reach beyond the vcluster: nothing by default."""
 
     @property
     def release_name(self) -> str:
@@ -123,6 +128,11 @@ def vcluster_values(props: VClusterProps) -> dict[str, Any]:
             # The control plane's data outlives an uninstall: deleting it is a separate step.
             "persistence": {"volumeClaim": {"retentionPolicy": "Retain"}},
             "resources": props.settings.resources.as_kubernetes(),
+            "image": {
+                "registry": versions.VCLUSTER_IMAGE_REGISTRY,
+                "repository": versions.VCLUSTER_IMAGE_REPOSITORY,
+                "tag": props.chart_version,
+            },
             "security": {
                 "podSecurityContext": {
                     "runAsNonRoot": True,
@@ -157,15 +167,10 @@ def vcluster_values(props: VClusterProps) -> dict[str, Any]:
                 "default": props.container_defaults.as_kubernetes()["limits"],
                 "defaultRequest": props.container_defaults.as_kubernetes()["requests"],
             },
-            "networkPolicy": {
-                "enabled": True,
-                "labels": labels,
-                # The API server must stay reachable from outside: it authenticates every
-                # request itself (client certificates), the policy only narrows the port.
-                "controlPlane": {
-                    "ingress": [{"ports": [{"port": API_SERVER_PORT, "protocol": "TCP"}]}]
-                },
-            },
+            # Off: its workload policy opens every port between a vcluster's workloads and
+            # the internet, and no policy of ours could narrow it (they add up). The host
+            # policies of vcluster_network_policy.py take its place.
+            "networkPolicy": {"enabled": False},
         },
         "telemetry": {"enabled": False},
     }

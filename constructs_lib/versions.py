@@ -27,6 +27,10 @@ KIND_NODE_IMAGE: Final = (
 # Helm charts.
 VCLUSTER_CHART_REPOSITORY: Final = "https://charts.loft.sh"
 VCLUSTER_CHART_VERSION: Final = "0.36.1"
+# The chart defaults to the vcluster-pro image; we run the open-source build of the same
+# release (Apache-2.0, no licence key, no platform connection), tagged like the chart.
+VCLUSTER_IMAGE_REGISTRY: Final = "ghcr.io"
+VCLUSTER_IMAGE_REPOSITORY: Final = "loft-sh/vcluster-oss"
 CNPG_CHART_REPOSITORY: Final = "https://cloudnative-pg.github.io/charts"
 CNPG_OPERATOR_CHART_VERSION: Final = "0.29.0"
 CNPG_CLUSTER_CHART_VERSION: Final = "0.8.1"

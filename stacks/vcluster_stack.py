@@ -15,6 +15,7 @@ from catalog.platform import ExistingHost
 from catalog.stack_names import vcluster_stack
 from catalog.team import Team
 from constructs_lib.cluster_access import ClusterAccess
+from constructs_lib.postgres_props import OPERATOR_NAMESPACE, OPERATOR_WEBHOOK_PORT
 from constructs_lib.state_backend import configure_state
 from constructs_lib.vcluster import TeamVCluster
 from constructs_lib.vcluster_exposure import (
@@ -23,6 +24,7 @@ from constructs_lib.vcluster_exposure import (
     LoadBalancerExposure,
     NodePortExposure,
 )
+from constructs_lib.vcluster_network import Webhook
 from constructs_lib.vcluster_props import VClusterProps
 
 
@@ -34,6 +36,13 @@ def exposure_for(catalog: Catalog, team: Team) -> Exposure:
             return LoadBalancerExposure(host=team_host)
         return IngressExposure(host=team_host, ingress_class=host.ingress_class)
     return NodePortExposure(node_port=catalog.node_port_of(team))
+
+
+def webhooks_of(team: Team) -> tuple[Webhook, ...]:
+    """The team's workloads that its vcluster's API server calls: the database operator's."""
+    if not team.wants_database:
+        return ()
+    return (Webhook(namespace=OPERATOR_NAMESPACE, port=OPERATOR_WEBHOOK_PORT),)
 
 
 class VClusterStack(TerraformStack):
@@ -64,6 +73,8 @@ class VClusterStack(TerraformStack):
                 quota=team.quota,
                 container_defaults=team.container_defaults,
                 protect=catalog.protects(team),
+                webhooks=webhooks_of(team),
+                egress=team.egress,
             ),
         )
         TerraformOutput(self, "kubeconfig_path", value=self.vcluster.kubeconfig_path)

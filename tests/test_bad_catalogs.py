@@ -313,6 +313,35 @@ CASES: list[tuple[str, str, str]] = [
         "platform: {state: {backend: pg, conn_str: 'postgres://u:pw@db/tf'}}\n" + KIND_TEAM,
         "platform.state: conn_str must not contain a password",
     ),
+    # egress beyond the vcluster
+    (
+        "egress-not-a-network",
+        "teams: [{name: a1, egress: {allow: [{cidr: 300.1.1.0/24}]}}]",
+        "teams[0] (a1).egress.allow[0].cidr: must be a network in CIDR notation such as "
+        "'203.0.113.0/24', got '300.1.1.0/24'",
+    ),
+    (
+        "egress-every-address-as-a-network",
+        "teams: [{name: a1, egress: {allow: [{cidr: 0.0.0.0/0}]}}]",
+        "teams[0] (a1).egress.allow[0].cidr: '0.0.0.0/0' is every address; to allow that, "
+        "set public: true",
+    ),
+    (
+        "egress-host-bits-set",
+        "teams: [{name: a1, egress: {allow: [{cidr: 10.0.0.1/8}]}}]",
+        "teams[0] (a1).egress.allow[0].cidr: '10.0.0.1/8' has host bits set; write the "
+        "network, '10.0.0.0/8'",
+    ),
+    (
+        "egress-port-zero",
+        "teams: [{name: a1, egress: {allow: [{cidr: 203.0.113.0/24, ports: [0]}]}}]",
+        "teams[0] (a1).egress.allow[0].ports[0]: Input should be greater than or equal to 1",
+    ),
+    (
+        "egress-unknown-key",
+        "teams: [{name: a1, egress: {open: true}}]",
+        "teams[0] (a1).egress.open: unknown key; allowed here: allow, public",
+    ),
     # malformed YAML, empty and odd documents
     ("bad-indentation", "teams:\n  - name: a1\n   owners: []\n", "not valid YAML at line 3"),
     ("tab-indentation", "teams:\n\t- name: a1\n", "not valid YAML at line 2"),

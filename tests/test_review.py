@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import copy_checkout, run_command
+from tests.conftest import Parse, Synth, copy_checkout, run_command
 from tools.review import compare, render
 
 
@@ -84,3 +84,18 @@ def test_flags_replacing_the_kind_cluster_and_removing_data() -> None:
     assert "`kind_cluster.host` would be **replaced (every argument is ForceNew)**" in report
     assert "`team-a`: the database `helm_release.db` is **removed**." in report
     assert "`team-b`: the whole team stack is **removed**, including its PostgreSQL" in report
+
+
+def test_a_change_to_a_teams_egress_is_called_out(synth: Synth, catalog_from: Parse) -> None:
+    closed = synth(catalog_from("teams: [{name: a1}, {name: b2, egress: {public: true}}]"))
+    opened = synth(
+        catalog_from(
+            "teams: [{name: a1, egress: {allow: [{cidr: 203.0.113.0/24, ports: [443]}]}}, "
+            "{name: b2}]"
+        )
+    )
+    report = render(compare(closed, opened, base_label="main"))
+    assert "### 🌐 Egress beyond the vcluster changes" in report
+    assert "- `vcluster-a1`: workloads may now reach **203.0.113.0/24:443**." in report
+    assert "- `vcluster-b2`: workloads may no longer reach public addresses." in report
+    assert "Egress" not in render(compare(closed, closed, base_label="main"))

@@ -235,8 +235,15 @@ def test_network_policy_denies_by_default(synthesized: Synthesized) -> None:
 
 def test_network_policy_allows_dns_and_traffic_to_the_app(synthesized: Synthesized) -> None:
     found = policies(synthesized["team-a"])
-    dns_ports = {(p["port"], p["protocol"]) for p in found["allow-dns"]["egress"][0]["ports"]}
-    assert dns_ports == {("53", "UDP"), ("53", "TCP")}
+    (dns,) = found["allow-dns"]["egress"]
+    # The vcluster's CoreDNS pods listen on 1053 (its Service maps 53 there).
+    assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {("1053", "UDP"), ("1053", "TCP")}
+    assert dns["to"] == [
+        {
+            "namespace_selector": {"match_labels": {"kubernetes.io/metadata.name": "kube-system"}},
+            "pod_selector": {"match_labels": {"k8s-app": "vcluster-kube-dns"}},
+        }
+    ]
     app_in = found["allow-app-ingress"]
     assert app_in["pod_selector"] == {"match_labels": {"app.kubernetes.io/name": "app"}}
     assert app_in["ingress"][0]["ports"] == [{"port": "8080", "protocol": "TCP"}]

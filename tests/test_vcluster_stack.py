@@ -105,7 +105,12 @@ def test_chart_objects_carry_the_team_labels(synthesized: Synthesized) -> None:
         values["controlPlane"]["statefulSet"]["pods"]["labels"],
         values["controlPlane"]["service"]["labels"],
         values["policies"]["resourceQuota"]["labels"],
-        values["policies"]["networkPolicy"]["labels"],
+        *(
+            p["metadata"]["labels"]
+            for p in resources(
+                synthesized["vcluster-team-b"], "kubernetes_network_policy_v1"
+            ).values()
+        ),
     ):
         assert labels.items() >= expected.items()
 
@@ -125,11 +130,13 @@ def test_control_plane_runs_as_non_root_with_resources(synthesized: Synthesized)
 # --- isolation --------------------------------------------------------------------------
 
 
-def test_quota_limit_range_and_network_policy_are_on(synthesized: Synthesized) -> None:
+def test_quota_and_limit_range_are_on_and_the_charts_network_policy_off(
+    synthesized: Synthesized,
+) -> None:
     policies = values_of(release_of(synthesized, "team-a"))["policies"]
     assert policies["resourceQuota"]["enabled"] is True
     assert policies["limitRange"]["enabled"] is True
-    assert policies["networkPolicy"]["enabled"] is True
+    assert policies["networkPolicy"] == {"enabled": False}  # ours instead: test_isolation.py
 
 
 def test_quota_allows_the_vclusters_own_node_port_service(synthesized: Synthesized) -> None:
@@ -166,8 +173,30 @@ def test_team_network_policies_are_synced_to_the_host(synthesized: Synthesized) 
 def test_api_server_port_stays_reachable_through_the_network_policy(
     synthesized: Synthesized,
 ) -> None:
-    policy = values_of(release_of(synthesized, "team-a"))["policies"]["networkPolicy"]
-    assert policy["controlPlane"]["ingress"] == [{"ports": [{"port": 8443, "protocol": "TCP"}]}]
+    host = resources(synthesized["vcluster-team-a"], "kubernetes_network_policy_v1").values()
+    control_plane = next(p for p in host if p["metadata"]["name"] == "control-plane")
+    assert control_plane["spec"]["pod_selector"] == {"match_labels": {"release": "team-a"}}
+    assert control_plane["spec"]["ingress"][0] == {"ports": [{"port": "8443", "protocol": "TCP"}]}
+
+
+def test_the_host_namespace_of_a_vcluster_is_closed_by_default(synthesized: Synthesized) -> None:
+    host = resources(synthesized["vcluster-team-b"], "kubernetes_network_policy_v1").values()
+    by_name = {p["metadata"]["name"]: p["spec"] for p in host}
+    assert sorted(by_name) == ["control-plane", "coredns", "default-deny", "workloads-to-vcluster"]
+    assert by_name["default-deny"] == {"pod_selector": {}, "policy_types": ["Ingress", "Egress"]}
+
+
+def test_a_team_with_a_database_lets_its_api_server_call_the_operators_webhook(
+    synthesized: Synthesized,
+) -> None:
+    host = resources(synthesized["vcluster-team-a"], "kubernetes_network_policy_v1").values()
+    webhook = next(p for p in host if p["metadata"]["name"] == "webhook-cnpg-system-9443")
+    assert webhook["spec"]["ingress"] == [
+        {
+            "from": [{"pod_selector": {"match_labels": {"release": "team-a"}}}],
+            "ports": [{"port": "9443", "protocol": "TCP"}],
+        }
+    ]
 
 
 # --- reachability -----------------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import Any, Final
 from catalog.synthesized_stacks import read_stack_bytes
 from constructs_lib.paths import PROJECT_ROOT
 from constructs_lib.postgres_props import DATABASE_CHART
+from constructs_lib.vcluster_network import EGRESS_POLICY_NAME
 from tools.synth_command import run_app
 
 #: Resource types whose every argument is ForceNew: any change replaces them.
@@ -54,6 +55,8 @@ class Review:
     base: str
     stacks: list[StackChange]
     dangers: list[str]
+    egress: list[str] = field(default_factory=list)
+    """Every change to what a team's workloads may reach beyond their vcluster."""
 
     @property
     def changed(self) -> bool:
@@ -87,6 +90,7 @@ def _chart(stack: dict[str, Any], address: str) -> str | None:
 def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
     changes: list[StackChange] = []
     dangers: list[str] = []
+    egress: list[str] = []
     for name in sorted(set(base) | set(head)):
         before = _addresses(base.get(name, {}))
         after = _addresses(head.get(name, {}))
@@ -101,7 +105,36 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
             change.status = "unchanged"
         changes.append(change)
         dangers.extend(_dangers(change, base.get(name, {})))
-    return Review(base=base_label, stacks=changes, dangers=dangers)
+        egress.extend(_egress_change(name, base.get(name, {}), head.get(name, {})))
+    return Review(base=base_label, stacks=changes, dangers=dangers, egress=egress)
+
+
+def _egress_of(stack: dict[str, Any]) -> list[str]:
+    """The destinations a stack's egress policy opens, as `cidr` or `cidr:ports`."""
+    for policy in stack.get("resource", {}).get("kubernetes_network_policy_v1", {}).values():
+        if policy.get("metadata", {}).get("name") != EGRESS_POLICY_NAME:
+            continue
+        found = []
+        for rule in policy["spec"].get("egress", []):
+            ports = ",".join(p["port"] for p in rule.get("ports", []))
+            for peer in rule.get("to", []):
+                cidr = peer["ip_block"]["cidr"]
+                label = "public addresses" if cidr == "0.0.0.0/0" else cidr
+                found.append(f"{label}:{ports}" if ports else label)
+        return found
+    return []
+
+
+def _egress_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Iterable[str]:
+    before, after = _egress_of(base), _egress_of(head)
+    if before == after:
+        return
+    opened = [d for d in after if d not in before]
+    closed = [d for d in before if d not in after]
+    if opened:
+        yield f"`{name}`: workloads may now reach **{', '.join(opened)}**."
+    if closed:
+        yield f"`{name}`: workloads may no longer reach {', '.join(closed)}."
 
 
 def _dangers(change: StackChange, base_stack: dict[str, Any]) -> Iterable[str]:
@@ -137,6 +170,11 @@ def render(review: Review) -> str:
         out.write("### ⚠️ Dangerous changes\n\n")
         for danger in review.dangers:
             out.write(f"- {danger}\n")
+        out.write("\n")
+    if review.egress:
+        out.write("### 🌐 Egress beyond the vcluster changes\n\n")
+        for line in review.egress:
+            out.write(f"- {line}\n")
         out.write("\n")
     touched = [s for s in review.stacks if s.status != "unchanged"]
     out.write("| stack | status | added | changed | removed |\n|---|---|---:|---:|---:|\n")

@@ -1,0 +1,110 @@
+"""The host namespace of one vcluster: closed, then exactly what the vcluster itself needs.
+
+The chart's own policies (`policies.networkPolicy`) let every workload of a vcluster reach
+every other on every port, and the internet; NetworkPolicies are additive, so nothing a team
+synces could narrow them. They are off, and these take their place (README, "Network
+isolation"): the API server is reachable on its port from anywhere (it authenticates every
+request); workloads reach the API server and CoreDNS; CoreDNS and the control plane reach the
+host's DNS; the control plane reaches the host API, its peers and its workloads (whose own
+policies decide what they accept), and the workloads that serve its webhooks accept it on
+their port. Egress beyond the vcluster is only what the team's catalog entry allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from constructs import Construct
+
+from constructs_lib.network_policy import Peer, PolicySpec, Rule, network_policy, tcp, udp
+from constructs_lib.vcluster_exposure import API_SERVER_PORT
+from constructs_lib.vcluster_network import (
+    COREDNS_PORT,
+    EGRESS_POLICY_NAME,
+    HOST_API_PORTS,
+    HOST_DNS_LABELS,
+    HOST_DNS_PORT,
+    NAMESPACE_NAME_LABEL,
+    PRIVATE_RANGES,
+    VIRTUAL_NAMESPACE_LABEL,
+    Webhook,
+    WorkloadEgress,
+    coredns_pods,
+    release_pods,
+    workload_pods,
+)
+
+HOST_DNS = Peer(pods=HOST_DNS_LABELS, namespaces={NAMESPACE_NAME_LABEL: "kube-system"})
+DNS_PORTS = udp(HOST_DNS_PORT) + tcp(HOST_DNS_PORT)
+
+
+def host_policies(
+    release: str, *, webhooks: tuple[Webhook, ...], egress: WorkloadEgress
+) -> dict[str, PolicySpec]:
+    """Construct id -> policy, for the host namespace of the vcluster `release`."""
+    control_plane = Peer(pods=release_pods(release))
+    workloads = Peer(pods=workload_pods(release))
+    coredns_ports = udp(COREDNS_PORT) + tcp(COREDNS_PORT)
+    policies = {
+        "DefaultDeny": PolicySpec(name="default-deny", selects={}, ingress=(), egress=()),
+        "ControlPlane": PolicySpec(
+            name="control-plane",
+            selects=release_pods(release),
+            ingress=(Rule(ports=tcp(API_SERVER_PORT)), Rule(peers=(control_plane,))),
+            egress=(
+                Rule(peers=(HOST_DNS,), ports=DNS_PORTS),
+                Rule(ports=tcp(*HOST_API_PORTS)),
+                Rule(peers=(control_plane,)),
+                Rule(peers=(workloads,)),
+            ),
+        ),
+        "WorkloadsToVCluster": PolicySpec(
+            name="workloads-to-vcluster",
+            selects=workload_pods(release),
+            egress=(
+                Rule(peers=(control_plane,), ports=tcp(API_SERVER_PORT)),
+                Rule(peers=(Peer(pods=coredns_pods(release)),), ports=coredns_ports),
+            ),
+        ),
+        "CoreDns": PolicySpec(
+            name="coredns",
+            selects=coredns_pods(release),
+            ingress=(Rule(peers=(workloads,), ports=coredns_ports),),
+            egress=(Rule(peers=(HOST_DNS,), ports=DNS_PORTS),),
+        ),
+    }
+    for hook in webhooks:
+        policies[f"Webhook-{hook.namespace}-{hook.port}"] = PolicySpec(
+            name=f"webhook-{hook.namespace}-{hook.port}",
+            selects=workload_pods(release) | {VIRTUAL_NAMESPACE_LABEL: hook.namespace},
+            ingress=(Rule(peers=(control_plane,), ports=tcp(hook.port)),),
+        )
+    if egress.is_open:
+        rules = [Rule(peers=(Peer(cidr=a.cidr),), ports=tcp(*a.ports)) for a in egress.allow]
+        if egress.public:
+            public = Peer(cidr="0.0.0.0/0", except_cidrs=PRIVATE_RANGES)
+            rules.insert(0, Rule(peers=(public,)))
+        policies["PublicEgress"] = PolicySpec(
+            name=EGRESS_POLICY_NAME, selects=workload_pods(release), egress=tuple(rules)
+        )
+    return policies
+
+
+class VClusterNetworkPolicy(Construct):
+    """The host policies of one vcluster's namespace (see the module docstring)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        namespace: str,
+        release: str,
+        labels: Mapping[str, str],
+        webhooks: tuple[Webhook, ...] = (),
+        egress: WorkloadEgress | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        policies = host_policies(release, webhooks=webhooks, egress=egress or WorkloadEgress())
+        for policy_id, spec in policies.items():
+            network_policy(self, policy_id, spec, namespace=namespace, labels=labels)

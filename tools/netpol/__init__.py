@@ -1,0 +1,1 @@
+"""NetworkPolicy reachability, evaluated offline: the semantics and the host view."""
