@@ -3,19 +3,46 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 from synthesis.quiet_jsii import quiet_jsii
 
 quiet_jsii()
 
+#: The exit status of a run stopped by Ctrl-C, as shells report it (128 + SIGINT).
+INTERRUPTED = 128 + signal.SIGINT
+_interrupted: list[int] = []
+
+
+def _on_interrupt(signum: int, frame: FrameType | None) -> None:
+    _interrupted.append(signum)
+    raise KeyboardInterrupt
+
 
 def main() -> int:
+    outdir = Path(os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
+    signal.signal(signal.SIGINT, _on_interrupt)
+    try:
+        return _synthesize(outdir)
+    except BaseException:
+        # Ctrl-C reaches jsii's Node process too, which may fail first: either way, one line.
+        if not _interrupted:
+            raise
+        print(
+            f"error: interrupted; {outdir}/ holds the previous output or the complete new one, "
+            "never a mix",
+            file=sys.stderr,
+        )
+        return INTERRUPTED
+
+
+def _synthesize(outdir: Path) -> int:
     from catalog.data_guard import load_catalog_for_synth
     from catalog.loader import CatalogError, catalog_path
 
-    outdir = Path(os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
     try:
         catalog = load_catalog_for_synth(catalog_path(), outdir)
     except CatalogError as err:

@@ -7,6 +7,8 @@ other tools keep inside a stack's directory (`.terraform/`, lock files, plans) m
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import fcntl
 import json
 import os
@@ -58,6 +60,30 @@ def _carry_over(old: Path, new: Path) -> None:
                 entry.rename(target / entry.name)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_cwd, exchange = -100, 2
+    if renameat2(at_cwd, os.fsencode(a), at_cwd, os.fsencode(b), exchange) == 0:
+        return True
+    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), f"cannot swap {a} and {b}")
+
+
+def recover(outdir: Path) -> None:
+    """After a run killed between two renames (where no exchange exists): put the old back."""
+    retired = sorted(outdir.parent.glob(f".{outdir.name}.old-*"))
+    if not outdir.exists() and retired:
+        retired[-1].rename(outdir)
+    for leftover in outdir.parent.glob(f".{outdir.name}.[no][el][wd]-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def write_output(
     outdir: Path,
     *,
@@ -66,19 +92,25 @@ def write_output(
     version: str,
     record: str,
 ) -> None:
-    # Leftovers of a run that was killed before it could clean up.
-    for leftover in outdir.parent.glob(f".{outdir.name}.[no][el][wd]-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    """Build the new output beside `outdir`, then swap it in: killed or interrupted at any
+    point, `outdir` is the previous output or the complete new one, never a mix."""
+    recover(outdir)
     staging = outdir.parent / f".{outdir.name}.new-{os.getpid()}"
-    retired = outdir.parent / f".{outdir.name}.old-{os.getpid()}"
-    for name, content in stacks.items():
-        path = staging / manifest[name]["synthesizedStackPath"]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
-    (staging / "manifest.json").write_text(render_manifest(manifest, version), encoding="utf-8")
-    (staging / RECORD_NAME).write_text(record, encoding="utf-8")
-    _carry_over(outdir, staging)
-    if outdir.exists():
-        outdir.rename(retired)
-    staging.rename(outdir)
-    shutil.rmtree(retired, ignore_errors=True)
+    try:
+        for name, content in stacks.items():
+            path = staging / manifest[name]["synthesizedStackPath"]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        (staging / "manifest.json").write_text(render_manifest(manifest, version), "utf-8")
+        (staging / RECORD_NAME).write_text(record, encoding="utf-8")
+        _carry_over(outdir, staging)
+        if not outdir.exists():
+            staging.rename(outdir)
+        elif not _exchange(staging, outdir):
+            retired = outdir.parent / f".{outdir.name}.old-{os.getpid()}"
+            outdir.rename(retired)
+            staging.rename(outdir)
+    finally:
+        # After the exchange `staging` holds the previous output; after a failure, a partial one.
+        shutil.rmtree(staging, ignore_errors=True)
+        recover(outdir)
