@@ -42,18 +42,20 @@ def main() -> int:
 def _synthesize(outdir: Path) -> int:
     from catalog.data_guard import load_catalog_for_synth
     from catalog.loader import CatalogError, catalog_path
+    from synthesis.run import BASE_ENV
 
+    base = os.environ.get(BASE_ENV) or None
     try:
-        catalog = load_catalog_for_synth(catalog_path(), outdir)
+        catalog = load_catalog_for_synth(catalog_path(), outdir, base=base)
     except CatalogError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
     from synthesis.errors import SynthesisError
-    from synthesis.run import BASE_ENV, synthesize
+    from synthesis.run import synthesize
 
     try:
-        synthesize(catalog, outdir, base=os.environ.get(BASE_ENV) or None)
+        synthesize(catalog, outdir, base=base)
     except SynthesisError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -7,6 +7,8 @@ sides of a change; the tests read what they synthesized.
 from __future__ import annotations
 
 import json
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -31,12 +33,84 @@ def read_stack_bytes(outdir: Path) -> dict[str, bytes]:
     return {name: path.read_bytes() for name, path in stack_files(outdir).items()}
 
 
-def read_stacks(outdir: Path) -> dict[str, dict[str, Any]]:
-    """Every stack's JSON, parsed; a file that is not JSON raises `UnreadableStackError`."""
+def read_stacks(
+    outdir: Path, *, only: Callable[[str], bool] = lambda _: True
+) -> dict[str, dict[str, Any]]:
+    """Every stack's JSON (those `only` accepts), parsed; not JSON: `UnreadableStackError`."""
     stacks = {}
     for name, path in stack_files(outdir).items():
+        if not only(name):
+            continue
         try:
             stacks[name] = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             raise UnreadableStackError(path) from None
+    return stacks
+
+
+class RevisionError(ValueError):
+    """The named revision cannot be read: not a git checkout, or not a commit of it."""
+
+
+def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False, timeout=300
+    )
+    if result.returncode != 0:
+        raise RevisionError(result.stderr.decode("utf-8", "replace").strip() or "git failed")
+    return result.stdout
+
+
+def checkout_root(outdir: Path) -> Path | None:
+    """The git checkout `outdir` belongs to, or None (no git, or not a checkout)."""
+    start = outdir.resolve().parent
+    while not start.exists():
+        start = start.parent
+    try:
+        return Path(_git(start, "rev-parse", "--show-toplevel").decode().strip())
+    except (RevisionError, OSError):
+        return None
+
+
+def has_revision(root: Path, revision: str) -> bool:
+    try:
+        _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    except RevisionError:
+        return False
+    return True
+
+
+def stacks_at_revision(
+    root: Path, outdir: Path, revision: str, *, only: Callable[[str], bool] = lambda _: True
+) -> dict[str, dict[str, Any]]:
+    """The stacks committed under `outdir` at `revision` (those `only` accepts), parsed.
+
+    One `git cat-file --batch` reads them all; nothing in the working tree is consulted.
+    """
+    prefix = outdir.resolve().relative_to(root).as_posix()
+    listing = _git(root, "ls-tree", "-r", "-z", revision, "--", f"{prefix}/stacks").decode()
+    blobs: dict[str, str] = {}
+    for line in filter(None, listing.split("\0")):
+        meta, path = line.split("\t", 1)
+        parts = path.split("/")
+        if parts[-1] == STACK_FILE and only(parts[-2]):
+            blobs[parts[-2]] = meta.split()[2]
+    if not blobs:
+        return {}
+    batch = _git(
+        root, "cat-file", "--batch", stdin="".join(f"{b}\n" for b in blobs.values()).encode()
+    )
+    stacks: dict[str, dict[str, Any]] = {}
+    position = 0
+    for name in blobs:
+        header_end = batch.index(b"\n", position)
+        size = int(batch[position:header_end].split()[2])
+        content = batch[header_end + 1 : header_end + 1 + size]
+        position = header_end + 1 + size + 1
+        try:
+            stacks[name] = json.loads(content)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise UnreadableStackError(
+                Path(f"{revision}:{prefix}/stacks/{name}/{STACK_FILE}")
+            ) from None
     return stacks

@@ -8,7 +8,13 @@ from constructs import Construct
 
 from constructs_lib import versions
 from constructs_lib.backing_service import BackingService
-from constructs_lib.cache_props import PASSWORD_KEY, VALKEY_PORT, CacheProps, valkey_values
+from constructs_lib.cache_props import (
+    CACHE_CHART,
+    PASSWORD_KEY,
+    VALKEY_PORT,
+    CacheProps,
+    valkey_values,
+)
 from constructs_lib.chart_release import chart_release
 
 
@@ -34,7 +40,7 @@ class ValkeyCache(Construct):
             name=props.name,
             namespace=props.namespace,
             repository=versions.VALKEY_CHART_REPOSITORY,
-            chart="valkey",
+            chart=CACHE_CHART,
             version=props.chart_version,
             values=valkey_values(props),
             depends_on=[auth],

@@ -15,6 +15,8 @@ from constructs_lib import versions
 from constructs_lib.resources import CACHE_RESOURCES, Resources
 from constructs_lib.strict_model import StrictModel
 
+#: The chart of a team's cache: review names its removal (the data guard does not: README).
+CACHE_CHART: Final = "valkey"
 DEFAULT_STORAGE_GIB: Final = 1
 
 

@@ -9,11 +9,49 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from constructs_lib.strict_model import StrictModel
 
 DEFAULT_STATE_PREFIX = "kube-platform"
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def _state_prefix(value: str) -> str:
+    """A path inside the bucket that stays inside it: plain segments joined by '/'."""
+    if value.startswith("/") or value.endswith("/"):
+        raise ValueError(
+            f"must not start or end with '/', got {value!r}; write {value.strip('/')!r}"
+        )
+    for segment in value.split("/"):
+        if segment in ("", ".", ".."):
+            raise ValueError(
+                f"must be plain path segments joined by '/' (no empty, '.' or '..' segment, "
+                f"which would escape or blur the prefix), got {value!r}"
+            )
+        if not _SEGMENT.match(segment):
+            raise ValueError(
+                "may use letters, digits, '.', '_' and '-' in each segment (the backends "
+                f"reject or escape others), got {value!r}"
+            )
+    if len(value) > 200:
+        raise ValueError(f"must be at most 200 characters, got {len(value)}")
+    return value
+
+
+def _bucket(value: str) -> str:
+    if not _BUCKET.match(value) or ".." in value:
+        raise ValueError(
+            "must be a bucket name: 3-63 lowercase letters, digits, '.' and '-', starting and "
+            f"ending with a letter or digit, got {value!r}"
+        )
+    return value
+
+
+StatePrefix = Annotated[str, AfterValidator(_state_prefix)]
+BucketName = Annotated[str, AfterValidator(_bucket)]
 
 
 class LocalState(StrictModel):
@@ -24,9 +62,11 @@ class LocalState(StrictModel):
 
 class S3State(StrictModel):
     backend: Literal["s3"]
-    bucket: str = Field(min_length=3)
+    bucket: BucketName
     region: str = Field(min_length=1)
-    key_prefix: str = Field(DEFAULT_STATE_PREFIX, min_length=1)
+    key_prefix: StatePrefix = Field(
+        DEFAULT_STATE_PREFIX, description="Keys are <key_prefix>/<layer>/terraform.tfstate."
+    )
     dynamodb_table: str | None = Field(
         None, description="Lock table (OpenTofu 1.8 has no S3-native locking)."
     )
@@ -34,8 +74,10 @@ class S3State(StrictModel):
 
 class GcsState(StrictModel):
     backend: Literal["gcs"]
-    bucket: str = Field(min_length=3)
-    prefix: str = Field(DEFAULT_STATE_PREFIX, min_length=1)
+    bucket: BucketName
+    prefix: StatePrefix = Field(
+        DEFAULT_STATE_PREFIX, description="Objects are under <prefix>/<layer>/."
+    )
 
 
 class PgState(StrictModel):

@@ -313,6 +313,35 @@ CASES: list[tuple[str, str, str]] = [
         "platform: {state: {backend: pg, conn_str: 'postgres://u:pw@db/tf'}}\n" + KIND_TEAM,
         "platform.state: conn_str must not contain a password",
     ),
+    # state paths that would escape their prefix
+    (
+        "state-prefix-climbs-out",
+        "platform: {state: {backend: s3, bucket: tfstate, region: eu-west-1, "
+        "key_prefix: ../other}}\n" + KIND_TEAM,
+        "platform.state.key_prefix: must be plain path segments joined by '/' (no empty, '.' "
+        "or '..' segment",
+    ),
+    (
+        "state-prefix-absolute",
+        "platform: {state: {backend: gcs, bucket: tfstate, prefix: /abs}}\n" + KIND_TEAM,
+        "platform.state.prefix: must not start or end with '/', got '/abs'; write 'abs'",
+    ),
+    (
+        "state-prefix-empty-segment",
+        "platform: {state: {backend: s3, bucket: tfstate, region: r, key_prefix: a//b}}\n"
+        + KIND_TEAM,
+        "platform.state.key_prefix: must be plain path segments joined by '/'",
+    ),
+    (
+        "state-prefix-odd-characters",
+        "platform: {state: {backend: gcs, bucket: tfstate, prefix: 'team state'}}\n" + KIND_TEAM,
+        "platform.state.prefix: may use letters, digits, '.', '_' and '-' in each segment",
+    ),
+    (
+        "state-bucket-name",
+        "platform: {state: {backend: s3, bucket: My_Bucket, region: r}}\n" + KIND_TEAM,
+        "platform.state.bucket: must be a bucket name: 3-63 lowercase letters",
+    ),
     # egress beyond the vcluster
     (
         "egress-not-a-network",

@@ -86,6 +86,17 @@ def test_flags_replacing_the_kind_cluster_and_removing_data() -> None:
     assert "`team-b`: the whole team stack is **removed**, including its PostgreSQL" in report
 
 
+def test_removing_a_cache_is_listed_though_not_guarded() -> None:
+    cache = {"resource": {"helm_release": {"c": {"chart": "valkey", "name": "cache"}}}}
+    app_only = {"resource": {"kubernetes_deployment_v1": {"app": {"x": 1}}}}
+    base = {"team-b": {"resource": {**cache["resource"], **app_only["resource"]}}}
+    report = render(compare(base, {"team-b": app_only}, base_label="main"))
+    assert (
+        "- `team-b`: the cache `helm_release.c` is **removed**, with its volume (not guarded: "
+        "a cache holds no data of record)." in report
+    )
+
+
 def test_a_change_to_a_teams_egress_is_called_out(synth: Synth, catalog_from: Parse) -> None:
     closed = synth(catalog_from("teams: [{name: a1}, {name: b2, egress: {public: true}}]"))
     opened = synth(

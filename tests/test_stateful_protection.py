@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +13,16 @@ import yaml
 
 from catalog.data_guard import check_stateful_removals
 from catalog.loader import CatalogError, parse_catalog
-from tests.conftest import Parse, Synth, Synthesized, resources, run_main, synthesize
+from tests.conftest import (
+    Parse,
+    Synth,
+    Synthesized,
+    copy_checkout,
+    resources,
+    run_command,
+    run_main,
+    synthesize,
+)
 
 WITH_DATABASE = "teams: [{name: keep}, {name: data, database: {}}]"
 
@@ -133,3 +146,90 @@ def test_vcluster_volumes_are_retained(synthesized: Synthesized) -> None:
         assert values["controlPlane"]["statefulSet"]["persistence"] == {
             "volumeClaim": {"retentionPolicy": "Retain"}
         }
+
+
+# --- a reference a working tree cannot lose: the output at the base revision ---------------
+
+ONLY_TEAM_B = """
+teams:
+  - name: team-b
+    owners: [bob@example.com]
+    cost_center: cc-1002
+    cache: {}
+"""
+REFUSED = "teams: removing team 'team-a' would destroy its PostgreSQL database"
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A clone whose base (`origin/main`) holds the committed output with team-a's database."""
+    root = copy_checkout(tmp_path / "repo", extra=("cdktf.out",))
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    git(root, "update-ref", "refs/remotes/origin/main", "HEAD")
+    (root / "platform.yaml").write_text(ONLY_TEAM_B, encoding="utf-8")
+    return root
+
+
+def synth_in(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return run_command(
+        [sys.executable, "main.py"],
+        cwd=root,
+        env={k: v for k, v in os.environ.items() if k != "SYNTH_BASE"} | env,
+    )
+
+
+def test_deleting_the_output_does_not_turn_the_guard_off(repo: Path) -> None:
+    shutil.rmtree(repo / "cdktf.out")
+    result = synth_in(repo)
+    assert result.returncode == 2
+    assert REFUSED in result.stderr
+    assert not (repo / "cdktf.out").exists()
+
+
+def test_deleting_one_stack_directory_does_not_turn_the_guard_off(repo: Path) -> None:
+    shutil.rmtree(repo / "cdktf.out" / "stacks" / "team-a")
+    result = synth_in(repo)
+    assert result.returncode == 2 and REFUSED in result.stderr
+
+
+def test_a_named_base_is_the_reference(repo: Path) -> None:
+    git(repo, "update-ref", "-d", "refs/remotes/origin/main")
+    shutil.rmtree(repo / "cdktf.out")
+    result = synth_in(repo, SYNTH_BASE="main")
+    assert result.returncode == 2 and REFUSED in result.stderr
+
+
+def test_a_base_that_is_not_a_commit_is_one_clear_error(repo: Path) -> None:
+    result = synth_in(repo, SYNTH_BASE="no-such-branch")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: SYNTH_BASE='no-such-branch' is not a commit of this checkout; fetch it or "
+        "name another, so the data guard can compare with the reviewed output"
+    ]
+
+
+def test_without_a_base_the_working_tree_output_is_checked_and_that_is_said(
+    repo: Path,
+) -> None:
+    git(repo, "update-ref", "-d", "refs/remotes/origin/main")
+    result = synth_in(repo)
+    assert result.returncode == 2 and REFUSED in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "note: data guard: no base revision (origin/main not found, SYNTH_BASE not set); "
+        "comparing with the working tree's cdktf.out/ only"
+    )
+
+
+def test_removing_a_cache_needs_no_decommission_mark(catalog_from: Parse, synth: Synth) -> None:
+    with_cache = synth(catalog_from("teams: [{name: keep, cache: {}}]"))
+    check_stateful_removals(with_cache, catalog_from("teams: [{name: keep}]"), source="p.yaml")

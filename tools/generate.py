@@ -10,6 +10,7 @@ Tests fail when any of them is out of date with `platform.yaml`.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -23,7 +24,7 @@ from catalog.data_guard import load_catalog_for_synth
 from catalog.loader import CatalogError, catalog_path
 from catalog.model import Catalog
 from constructs_lib.paths import PROJECT_ROOT
-from synthesis.run import synthesize
+from synthesis.run import BASE_ENV, synthesize
 from tools.atlantis_config import atlantis_config, render
 from tools.manifest import read_manifest
 from tools.stack_graph import mermaid, replace_graph
@@ -48,7 +49,9 @@ def derived_files(catalog: Catalog, outdir: Path) -> dict[Path, str]:
 
 def main() -> int:
     try:
-        catalog = load_catalog_for_synth(catalog_path(), OUTDIR)
+        catalog = load_catalog_for_synth(
+            catalog_path(), OUTDIR, base=os.environ.get(BASE_ENV) or None
+        )
     except CatalogError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

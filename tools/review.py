@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from catalog.synthesized_stacks import read_stack_bytes
+from constructs_lib.cache_props import CACHE_CHART
 from constructs_lib.paths import PROJECT_ROOT
 from constructs_lib.postgres_props import DATABASE_CHART
 from constructs_lib.vcluster_network import EGRESS_POLICY_NAME
@@ -158,6 +159,12 @@ def _dangers(change: StackChange, base_stack: dict[str, Any]) -> Iterable[str]:
     else:
         for address in databases:
             yield f"`{change.name}`: the database `{address}` is **removed**."
+        for address in change.removed:
+            if _chart(base_stack, address) == CACHE_CHART:
+                yield (
+                    f"`{change.name}`: the cache `{address}` is **removed**, with its volume "
+                    "(not guarded: a cache holds no data of record)."
+                )
 
 
 def render(review: Review) -> str:
