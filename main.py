@@ -63,4 +63,11 @@ def _synthesize(outdir: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status == INTERRUPTED:
+        # jsii's exit hook would try to stop a Node process Ctrl-C already stopped, and print
+        # a traceback about it; everything of ours is cleaned up by now.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)

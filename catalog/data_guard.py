@@ -98,8 +98,9 @@ def reference_stacks(
     working = previous_stacks(outdir)
     root = checkout_root(outdir)
     revision = base or DEFAULT_BASE
-    if root is None and not working and not base:
-        return [], None  # a directory of its own, never synthesized: nothing is on record
+    if root is None and not base:
+        # Output outside any checkout (a scratch directory) has no reviewed record to lose.
+        return [working], None
     if root is None or not has_revision(root, revision):
         if base:
             raise CatalogError(

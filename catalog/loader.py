@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from catalog.model import Catalog
+from catalog.quota_fit import shortfalls
 
 #: Environment variable that points the app at another catalog file.
 CATALOG_ENV_VAR: Final = "PLATFORM_CONFIG"
@@ -87,9 +88,20 @@ def parse_catalog(text: str, *, source: str = "<catalog>") -> Catalog:
             f"got a {type(data).__name__}"
         )
     try:
-        return Catalog.model_validate(data)
+        catalog = Catalog.model_validate(data)
     except ValidationError as err:
         raise CatalogError(_describe(err, data, source)) from None
+    problems = [
+        f"teams[{index}] ({team.name}).{line}"
+        for index, team in enumerate(catalog.teams)
+        for line in shortfalls(team)
+    ]
+    if len(problems) == 1:
+        raise CatalogError(f"{source}: {problems[0]}")
+    if problems:
+        lines = "\n".join(f"  - {p}" for p in problems)
+        raise CatalogError(f"{source}: {len(problems)} problems in the catalog:\n{lines}")
+    return catalog
 
 
 def _read(path: Path) -> str:

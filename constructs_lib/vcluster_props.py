@@ -22,6 +22,12 @@ from constructs_lib.vcluster_network import Webhook, WorkloadEgress
 
 #: One control-plane replica: enough for a team's development cluster.
 DEFAULT_REPLICAS: Final = 1
+#: Chart 0.36.1 defaults we keep: the volume of each control-plane replica, and CoreDNS's
+#: requests and limits (it runs in the team's host namespace, under the team's quota).
+CONTROL_PLANE_VOLUME_GIB: Final = 5
+COREDNS_RESOURCES: Final = Resources(
+    cpu_request="20m", memory_request="64Mi", cpu_limit="1000m", memory_limit="170Mi"
+)
 
 
 class BackingStore(StrEnum):

@@ -313,6 +313,34 @@ CASES: list[tuple[str, str, str]] = [
         "platform: {state: {backend: pg, conn_str: 'postgres://u:pw@db/tf'}}\n" + KIND_TEAM,
         "platform.state: conn_str must not contain a password",
     ),
+    # a quota the team's own platform cannot fit
+    (
+        "quota-fewer-pods-than-the-platform-runs",
+        "teams: [{name: a1, quota: {pods: 3}}]",
+        "teams[0] (a1).quota.pods: the team's own platform needs 4 (vcluster control plane 1, "
+        "CoreDNS 1, app 2); the quota allows 3; raise quota.pods to at least 4",
+    ),
+    (
+        "quota-cpu-for-an-ha-database",
+        "teams: [{name: a1, database: {instances: 5}}]",
+        "teams[0] (a1).quota.cpu_limits: the team's own platform needs 9000m (vcluster control "
+        "plane 1000m, CoreDNS 1000m, app 500m, PostgreSQL 5000m, PostgreSQL init job 1000m, "
+        "CloudNativePG operator 500m); the quota allows 8000m; raise quota.cpu_limits to at "
+        "least 9000m",
+    ),
+    (
+        "quota-storage-below-the-volumes",
+        "teams: [{name: a1, database: {storage_gib: 40}, cache: {storage_gib: 10}}]",
+        "teams[0] (a1).quota.storage_requests: the team's own platform needs 55Gi (vcluster "
+        "control plane 5Gi, PostgreSQL 40Gi, cache 10Gi); the quota allows 50Gi",
+    ),
+    (
+        "quota-memory-below-the-containers-defaults",
+        "teams: [{name: a1, database: {}, quota: {memory_limits: 2Gi}}]",
+        "teams[0] (a1).quota.memory_limits: the team's own platform needs 2986Mi (vcluster control "
+        "plane 1024Mi, CoreDNS 170Mi, app 256Mi, PostgreSQL 512Mi, PostgreSQL init job 512Mi, "
+        "CloudNativePG operator 512Mi); the quota allows 2048Mi",
+    ),
     # state paths that would escape their prefix
     (
         "state-prefix-climbs-out",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
-from catalog.loader import CatalogError, catalog_path
+from catalog.loader import CatalogError, catalog_path, parse_catalog
 from catalog.model import Catalog, default_node_port
 from catalog.platform import ExistingHost, KindHost, PortPool
+from catalog.quota_fit import parts_of, quantity, shortfalls
 from constructs_lib import versions
 from constructs_lib.state_locations import LocalState
 from constructs_lib.vcluster_props import BackingStore
@@ -237,3 +240,34 @@ def test_rejects_a_floating_image_tag(catalog_from: Parse) -> None:
         CatalogError, match=r"teams\[0\] \(a1\)\.app\.image: must not use the floating"
     ):
         catalog_from("teams: [{name: a1, app: {image: 'nginx:latest'}}]")
+
+
+def test_a_teams_own_platform_is_counted_part_by_part(catalog_from: Parse) -> None:
+    team = catalog_from("teams: [{name: a1, database: {instances: 2}, cache: {}}]").teams[0]
+    assert [(p.what, p.pods, p.storage_gib) for p in parts_of(team)] == [
+        ("vcluster control plane", 1, 5),
+        ("CoreDNS", 1, 0),
+        ("app", 2, 0),
+        ("PostgreSQL", 2, 2),
+        ("PostgreSQL init job", 1, 0),
+        ("CloudNativePG operator", 1, 0),
+        ("cache", 1, 1),
+    ]
+    assert shortfalls(team) == []  # the default quota fits the default platform
+
+
+def test_several_quota_shortfalls_are_listed_one_per_line() -> None:
+    with pytest.raises(CatalogError) as refused:
+        parse_catalog("teams: [{name: a1, quota: {pods: 1, cpu_requests: 100m}}]", source="q")
+    lines = str(refused.value).splitlines()
+    assert lines[0] == "q: 2 problems in the catalog:"
+    assert lines[1].startswith("  - teams[0] (a1).quota.pods: the team's own platform needs 4")
+    assert lines[2].startswith("  - teams[0] (a1).quota.cpu_requests: the team's own platform")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("500m", "0.5"), ("2", "2"), ("1Gi", str(2**30)), ("64Mi", str(64 * 2**20)), ("1k", "1000")],
+)
+def test_kubernetes_quantities_are_read_as_numbers(text: str, value: str) -> None:
+    assert quantity(text) == Decimal(value)
