@@ -53,7 +53,18 @@ node_modules/.synced: package-lock.json
 	@npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: .venv/.synced node_modules/.synced
+# The CDK Terrain twin (README, "Leaving archived cdktf"): its own locked Python packages and
+# CLI (with the Node 22 it needs, from the npm registry), beside ours, never mixed with them.
+twin/.venv/.synced: twin/Pipfile.lock | $(PIPENV)
+	@PIPENV_PIPFILE=$(CURDIR)/twin/Pipfile $(PIPENV) sync
+	@twin/.venv/bin/python -O -m compileall -q -j 0 twin/.venv/lib >/dev/null
+	@touch $@
+
+twin/node_modules/.synced: twin/package-lock.json
+	@npm ci --prefix twin --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: .venv/.synced node_modules/.synced twin/.venv/.synced twin/node_modules/.synced
 
 synth: setup
 	@CI=true $(if $(BASE),SYNTH_BASE=$(BASE)) $(PIPENV) run synth $(if $(OUTDIR),--output $(OUTDIR))
@@ -72,4 +83,4 @@ lint: setup
 	@$(PIPENV) run typecheck
 
 clean:
-	rm -rf cdktf.out .venv .tools node_modules
+	rm -rf cdktf.out .venv .tools node_modules twin/.venv twin/node_modules

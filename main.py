@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from bindings.cdk_terrain import use_cdk_terrain_if_installed
 from synthesis.quiet_jsii import quiet_jsii
 
 quiet_jsii()
+use_cdk_terrain_if_installed()
 
 #: The exit status of a run stopped by Ctrl-C, as shells report it (128 + SIGINT).
 INTERRUPTED = 128 + signal.SIGINT

@@ -10,6 +10,7 @@ change to one team rebuilds that team's stacks only.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ RECORD_VERSION: Final = 1
 PLATFORM: Final = "platform"
 
 #: Everything of the checkout that decides what the app writes (files, then packages).
-_CODE_FILES: Final = ("main.py", "cdktf.json", "Pipfile.lock")
+_CODE_FILES: Final = ("main.py", "cdktf.json", "Pipfile.lock", "twin/Pipfile.lock")
 _CODE_PACKAGES: Final = ("catalog", "bindings", "constructs_lib", "stacks", "synthesis")
 APP_CODE: Final = (*_CODE_FILES, *_CODE_PACKAGES)
 
@@ -41,6 +42,7 @@ def copy_app_code(into: Path, *, extra: tuple[str, ...] = ()) -> Path:
         if source.is_dir():
             shutil.copytree(source, into / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, into / name)
     return into
 
@@ -50,9 +52,21 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def cdk_runtime() -> str:
+    """The CDK library this process synthesizes with, and its version: `cdktf 0.21.0`."""
+    for name in ("cdktf", "cdktn"):
+        try:
+            return f"{name} {importlib.metadata.version(name)}"
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "none"
+
+
 def code_digest(root: Path = PROJECT_ROOT) -> str:
     """One digest of the app's code, by relative path and content, so any change shows."""
     digest = hashlib.sha256()
+    # Output written on one CDK runtime is never reused on the other (README, CDK Terrain).
+    digest.update(f"runtime {cdk_runtime()}\0".encode())
     paths = [root / name for name in _CODE_FILES] + sorted(
         path for package in _CODE_PACKAGES for path in (root / package).rglob("*.py")
     )

@@ -9,9 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bindings.cdk_terrain import use_cdk_terrain_if_installed
 from synthesis.quiet_jsii import quiet_jsii
 
 quiet_jsii()
+use_cdk_terrain_if_installed()
 
 
 def main(argv: list[str]) -> int:

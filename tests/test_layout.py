@@ -22,8 +22,8 @@ MAY_IMPORT = {
     "constructs_lib": {"bindings"},
     "catalog": {"constructs_lib"},
     "stacks": {"catalog", "constructs_lib"},
-    "synthesis": {"catalog", "constructs_lib", "stacks"},
-    "main": {"catalog", "synthesis"},
+    "synthesis": {"catalog", "constructs_lib", "stacks", "bindings"},
+    "main": {"catalog", "synthesis", "bindings"},
     "tools": {"catalog", "constructs_lib", "stacks", "synthesis"},
 }
 

@@ -286,7 +286,8 @@ def test_database_values_fit_the_cnpg_cluster_chart_schema(synthesized: Synthesi
 def test_database_settings_come_from_the_catalog(catalog_from: Parse, synth: Synth) -> None:
     stacks = synth(
         catalog_from(
-            "teams: [{name: a1, database: {postgres_major: 16, instances: 3, storage_gib: 20}}]"
+            "teams: [{name: a1, database: {postgres_major: 16, instances: 3, storage_gib: 20}, "
+            "quota: {storage_requests: 80Gi}}]"
         )
     )
     values = values_of(releases(stacks["a1"])["cluster"])
