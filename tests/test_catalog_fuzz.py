@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import yaml
@@ -10,6 +11,8 @@ from hypothesis import strategies as st
 
 from catalog.loader import CatalogError, parse_catalog
 from catalog.model import Catalog
+from catalog.quota_fit import shortfalls
+from constructs_lib.state_locations import GcsState
 
 KEYS = [
     "platform",
@@ -50,6 +53,20 @@ KEYS = [
     "resources",
     "cpu_limit",
     "production",
+    "egress",
+    "public",
+    "allow",
+    "cidr",
+    "ports",
+    "key_prefix",
+    "prefix",
+    "bucket",
+    "region",
+    "versions",
+    "vcluster_chart",
+    "cpu_requests",
+    "memory_limits",
+    "storage_requests",
 ]
 scalars = st.one_of(
     st.none(),
@@ -118,3 +135,62 @@ def test_near_valid_team_lists_are_accepted_or_refused_cleanly(teams: list[dict[
         ports = [catalog.node_port_of(t) for t in catalog.teams]
         assert len(set(ports)) == len(ports)
         assert len({t.name for t in catalog.teams}) == len(catalog.teams)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    quota=st.fixed_dictionaries(
+        {},
+        optional={
+            "pods": st.integers(0, 40),
+            "cpu_requests": st.sampled_from(["100m", "500m", "1", "4"]),
+            "cpu_limits": st.sampled_from(["1", "4", "8", "16"]),
+            "memory_limits": st.sampled_from(["512Mi", "2Gi", "16Gi"]),
+            "storage_requests": st.sampled_from(["1Gi", "10Gi", "50Gi", "1Ti"]),
+        },
+    ),
+    database=st.one_of(
+        st.none(),
+        st.fixed_dictionaries(
+            {}, optional={"instances": st.integers(1, 5), "storage_gib": st.integers(1, 100)}
+        ),
+    ),
+    egress=st.lists(
+        st.fixed_dictionaries(
+            {
+                "cidr": st.sampled_from(
+                    ["203.0.113.0/24", "10.0.0.1/8", "0.0.0.0/0", "x", "::/0", "2001:db8::/32"]
+                )
+            },
+            optional={"ports": st.lists(st.integers(-1, 70000), max_size=3)},
+        ),
+        max_size=3,
+    ),
+    prefix=st.one_of(st.text(max_size=12), st.sampled_from(["a/b", "../x", "/a", "a//b", "a/./b"])),
+)
+def test_quota_egress_and_state_paths_are_accepted_only_when_they_hold(
+    quota: dict[str, Any],
+    database: dict[str, Any] | None,
+    egress: list[dict[str, Any]],
+    prefix: str,
+) -> None:
+    team: dict[str, Any] = {"name": "a1", "quota": quota, "egress": {"allow": egress}}
+    if database is not None:
+        team["database"] = database
+    document = {
+        "platform": {"state": {"backend": "gcs", "bucket": "tf-state", "prefix": prefix}},
+        "teams": [team],
+    }
+    catalog = load(yaml.safe_dump(document))
+    if catalog is None:
+        return
+    (accepted,) = catalog.teams
+    assert shortfalls(accepted) == []  # the team's own platform fits its quota
+    for allow in accepted.egress.allow:
+        network = ipaddress.ip_network(allow.cidr)  # strict: no host bits
+        assert network.prefixlen > 0
+        assert all(1 <= port <= 65535 for port in allow.ports)
+    state = catalog.platform.state
+    assert isinstance(state, GcsState)
+    segments = state.prefix.split("/")
+    assert all(s not in ("", ".", "..") for s in segments)
