@@ -77,16 +77,16 @@ def parts_of(team: Team) -> list[Part]:
     return parts
 
 
-def _cpu(value: Decimal) -> str:
-    return f"{int((value * 1000).to_integral_value())}m"
+def _in(unit: Decimal | int, suffix: str) -> Callable[[Decimal], str]:
+    """Writes an amount in `unit`s, rounded: `_in(Decimal("0.001"), "m")` gives millicores."""
+
+    def write(value: Decimal) -> str:
+        return f"{int((value / unit).to_integral_value())}{suffix}"
+
+    return write
 
 
-def _memory(value: Decimal) -> str:
-    return f"{int((value / 2**20).to_integral_value())}Mi"
-
-
-def _gib(value: Decimal) -> str:
-    return f"{int((value / 2**30).to_integral_value())}Gi"
+_cpu, _memory, _gib = _in(Decimal("0.001"), "m"), _in(2**20, "Mi"), _in(2**30, "Gi")
 
 
 def _per_pod(attribute: str) -> Callable[[Part], Decimal]:

@@ -12,6 +12,7 @@ from typing import Any, Final
 from pydantic import Field
 
 from constructs_lib import versions
+from constructs_lib.placement import Placement
 from constructs_lib.resources import CACHE_RESOURCES, Resources
 from constructs_lib.strict_model import StrictModel
 
@@ -32,9 +33,7 @@ PASSWORD_KEY: Final = "default"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class CacheProps:
-    namespace: str
-    labels: dict[str, str] = field(default_factory=dict)
+class CacheProps(Placement):
     name: str = "cache"
     """Release name and `fullnameOverride`: Service `<name>`, Secret `<name>-auth`."""
     settings: CacheSettings = field(default_factory=CacheSettings)
@@ -47,7 +46,7 @@ class CacheProps:
 
     @property
     def host(self) -> str:
-        return f"{self.name}.{self.namespace}.svc.cluster.local"
+        return self.service_host(self.name)
 
     @property
     def pod_labels(self) -> dict[str, str]:

@@ -92,38 +92,44 @@ def _peer(peer: Peer, *, pods: Any, namespaces: Any, block: Any, to: Any) -> Any
     )
 
 
-def _ingress(rule: Rule) -> NetworkPolicyV1SpecIngress:
-    return NetworkPolicyV1SpecIngress(
-        from_=[
-            _peer(
-                p,
-                pods=NetworkPolicyV1SpecIngressFromPodSelector,
-                namespaces=NetworkPolicyV1SpecIngressFromNamespaceSelector,
-                block=NetworkPolicyV1SpecIngressFromIpBlock,
-                to=NetworkPolicyV1SpecIngressFrom,
-            )
+@dataclass(frozen=True, slots=True)
+class _Direction:
+    """The binding's classes for one direction (ingress `from`, egress `to`)."""
+
+    rule: Any
+    peers_field: str
+    peer: Any
+    pods: Any
+    namespaces: Any
+    block: Any
+    ports: Any
+
+    def build(self, rule: Rule) -> Any:
+        peers = [
+            _peer(p, pods=self.pods, namespaces=self.namespaces, block=self.block, to=self.peer)
             for p in rule.peers
         ]
-        or None,
-        ports=_ports(NetworkPolicyV1SpecIngressPorts, rule.ports),
-    )
+        return self.rule(**{self.peers_field: peers or None}, ports=_ports(self.ports, rule.ports))
 
 
-def _egress(rule: Rule) -> NetworkPolicyV1SpecEgress:
-    return NetworkPolicyV1SpecEgress(
-        to=[
-            _peer(
-                p,
-                pods=NetworkPolicyV1SpecEgressToPodSelector,
-                namespaces=NetworkPolicyV1SpecEgressToNamespaceSelector,
-                block=NetworkPolicyV1SpecEgressToIpBlock,
-                to=NetworkPolicyV1SpecEgressTo,
-            )
-            for p in rule.peers
-        ]
-        or None,
-        ports=_ports(NetworkPolicyV1SpecEgressPorts, rule.ports),
-    )
+_INGRESS = _Direction(
+    NetworkPolicyV1SpecIngress,
+    "from_",
+    NetworkPolicyV1SpecIngressFrom,
+    NetworkPolicyV1SpecIngressFromPodSelector,
+    NetworkPolicyV1SpecIngressFromNamespaceSelector,
+    NetworkPolicyV1SpecIngressFromIpBlock,
+    NetworkPolicyV1SpecIngressPorts,
+)
+_EGRESS = _Direction(
+    NetworkPolicyV1SpecEgress,
+    "to",
+    NetworkPolicyV1SpecEgressTo,
+    NetworkPolicyV1SpecEgressToPodSelector,
+    NetworkPolicyV1SpecEgressToNamespaceSelector,
+    NetworkPolicyV1SpecEgressToIpBlock,
+    NetworkPolicyV1SpecEgressPorts,
+)
 
 
 def network_policy(
@@ -145,8 +151,8 @@ def network_policy(
         spec=NetworkPolicyV1Spec(
             pod_selector=NetworkPolicyV1SpecPodSelector(match_labels=dict(spec.selects) or None),
             policy_types=types,
-            ingress=[_ingress(r) for r in spec.ingress or ()] or None,
-            egress=[_egress(r) for r in spec.egress or ()] or None,
+            ingress=[_INGRESS.build(r) for r in spec.ingress or ()] or None,
+            egress=[_EGRESS.build(r) for r in spec.egress or ()] or None,
         ),
         depends_on=list(depends_on) if depends_on else None,
     )

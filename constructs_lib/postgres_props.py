@@ -12,6 +12,7 @@ from typing import Any, Final
 from pydantic import Field
 
 from constructs_lib import versions
+from constructs_lib.placement import Placement
 from constructs_lib.resources import POSTGRES_RESOURCES, Resources
 from constructs_lib.strict_model import StrictModel
 
@@ -40,10 +41,7 @@ class PostgresSettings(StrictModel):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class PostgresProps:
-    namespace: str
-    """Namespace (inside the team's vcluster) of the database."""
-    labels: dict[str, str] = field(default_factory=dict)
+class PostgresProps(Placement):
     name: str = "postgres"
     """CNPG cluster name (`fullnameOverride`): services `<name>-rw`, secret `<name>-app`."""
     settings: PostgresSettings = field(default_factory=PostgresSettings)
@@ -60,7 +58,7 @@ class PostgresProps:
 
     @property
     def host(self) -> str:
-        return f"{self.name}-rw.{self.namespace}.svc.cluster.local"
+        return self.service_host(f"{self.name}-rw")
 
     @property
     def pod_labels(self) -> dict[str, str]:

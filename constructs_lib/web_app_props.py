@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -13,6 +12,7 @@ from pydantic import Field
 
 from constructs_lib import versions
 from constructs_lib.images import PinnedImage
+from constructs_lib.placement import Placement
 from constructs_lib.resources import APP_RESOURCES, Resources
 from constructs_lib.strict_model import StrictModel
 
@@ -44,9 +44,7 @@ class WebAppSettings(StrictModel):
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class WebAppProps:
-    namespace: str
-    labels: Mapping[str, str] = field(default_factory=dict)
+class WebAppProps(Placement):
     name: str = "app"
     settings: WebAppSettings = field(default_factory=WebAppSettings)
     """Image, replicas, requests and limits."""
@@ -61,4 +59,4 @@ class WebAppProps:
 
     @property
     def host(self) -> str:
-        return f"{self.name}.{self.namespace}.svc.cluster.local"
+        return self.service_host(self.name)

@@ -68,6 +68,17 @@ def run_command(
     )
 
 
+def git(repo: Path, *args: str) -> str:
+    """A git command in `repo` (as a throw-away author), which must succeed; its output."""
+    result = subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
 def run_main(
     cwd: Path, catalog: Path | None = None, outdir: Path | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -58,41 +58,32 @@ class TeamPods:
 
     def __init__(self, team: str, subnet: int) -> None:
         ips = (f"10.244.{subnet}.{n}" for n in range(2, 250))
-        apps = VirtualNamespace(team, f"{team}-apps")
+
+        def pod(name: str, namespace: str, **labels: str) -> Pod:
+            """A workload in the virtual `namespace`, as the syncer runs it on the host."""
+            return synced_pod(
+                f"{team}/{name}", VirtualNamespace(team, namespace), labels, next(ips)
+            )
+
+        control_plane = {"app": "vcluster", "release": team}
         self.control_plane = Pod(
-            f"{team}/control-plane-0",
-            host_namespace(team),
-            {"app": "vcluster", "release": team},
-            next(ips),
+            f"{team}/control-plane-0", host_namespace(team), control_plane, next(ips)
         )
         self.control_plane_peer = Pod(
-            f"{team}/control-plane-1", host_namespace(team), self.control_plane.labels, next(ips)
+            f"{team}/control-plane-1", host_namespace(team), control_plane, next(ips)
         )
-        self.coredns = synced_pod(
-            f"{team}/coredns",
-            VirtualNamespace(team, "kube-system"),
-            {"k8s-app": "vcluster-kube-dns"},
-            next(ips),
-        )
-        self.app = synced_pod(f"{team}/app", apps, {"app.kubernetes.io/name": "app"}, next(ips))
-        self.debug = synced_pod(f"{team}/debug", apps, {"run": "debug"}, next(ips))
-        default = VirtualNamespace(team, "default")
-        self.elsewhere = synced_pod(f"{team}/elsewhere", default, {"run": "x"}, next(ips))
+        apps = f"{team}-apps"
+        self.coredns = pod("coredns", "kube-system", **{"k8s-app": "vcluster-kube-dns"})
+        self.app = pod("app", apps, **{"app.kubernetes.io/name": "app"})
+        self.debug = pod("debug", apps, run="debug")
+        self.elsewhere = pod("elsewhere", "default", run="x")
         # A workload that copies the control plane's labels: the syncer rewrites `release`.
-        self.impostor = synced_pod(
-            f"{team}/impostor", default, {"app": "vcluster", "release": team}, next(ips)
+        self.impostor = pod("impostor", "default", **control_plane)
+        self.db = [pod(f"postgres-{n}", apps, **{"cnpg.io/cluster": "postgres"}) for n in (1, 2)]
+        self.operator = pod(
+            "cnpg-operator", "cnpg-system", **{"app.kubernetes.io/name": "cloudnative-pg"}
         )
-        self.db = [
-            synced_pod(f"{team}/postgres-{n}", apps, {"cnpg.io/cluster": "postgres"}, next(ips))
-            for n in (1, 2)
-        ]
-        self.operator = synced_pod(
-            f"{team}/cnpg-operator",
-            VirtualNamespace(team, "cnpg-system"),
-            {"app.kubernetes.io/name": "cloudnative-pg"},
-            next(ips),
-        )
-        self.cache = synced_pod(f"{team}/cache", apps, {"component": "cache"}, next(ips))
+        self.cache = pod("cache", apps, component="cache")
 
     @property
     def workloads(self) -> list[Pod]:

@@ -9,15 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Parse, Synth, copy_checkout, run_command
+from tests.conftest import Parse, Synth, copy_checkout, git, run_command
 from tools.review import compare, render
-
-
-def git(repo: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
-    )
-    return result.stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -25,11 +18,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A repository whose first commit is the default platform and second adds team-c."""
     root = copy_checkout(tmp_path_factory.mktemp("history") / "platform")
     git(root, "init", "-q", "-b", "main")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "add", ".")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "base")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "base")
     with (root / "platform.yaml").open("a") as catalog:
         catalog.write("\n  - name: team-c\n    cache: {}\n")
-    git(root, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qam", "team-c")
+    git(root, "commit", "-qam", "team-c")
     return root
 
 

@@ -18,6 +18,7 @@ from tests.conftest import (
     Synth,
     Synthesized,
     copy_checkout,
+    git,
     resources,
     run_command,
     run_main,
@@ -158,14 +159,6 @@ teams:
     cache: {}
 """
 REFUSED = "teams: removing team 'team-a' would destroy its PostgreSQL database"
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        check=True,
-        capture_output=True,
-    )
 
 
 @pytest.fixture

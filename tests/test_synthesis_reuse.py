@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from synthesis.errors import SynthesisError
 from synthesis.inputs import RECORD_NAME, InputRecord, output_digest
 from synthesis.output import render_manifest
 from synthesis.run import Summary, synthesize
-from tests.conftest import Parse, synthesized_bytes
+from tests.conftest import Parse, git, synthesized_bytes
 
 BASE = """\
 teams:
@@ -159,14 +158,6 @@ def test_shards_are_bounded_and_cover_every_team(catalog_from: Parse) -> None:
 
 
 # --- base mode: only the reviewed output is reused --------------------------------------
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        check=True,
-        capture_output=True,
-    )
 
 
 @pytest.fixture

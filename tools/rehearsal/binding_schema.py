@@ -64,14 +64,13 @@ _SIMPLE: Final[dict[str, Any]] = {
     "stringMap": ["map", "string"],
     "anyMap": ["map", "dynamic"],
 }
+#: The getters of computed attributes, named after those types (`getStringAttribute`, …);
+#: a list of strings is read with `getListAttribute`.
 _GETTER_TYPES: Final[dict[str, Any]] = {
-    "getStringAttribute": "string",
-    "getNumberAttribute": "number",
-    "getBooleanAttribute": "bool",
-    "getListAttribute": ["list", "string"],
-    "getNumberListAttribute": ["list", "number"],
-    "getStringMapAttribute": ["map", "string"],
-    "getAnyMapAttribute": ["map", "dynamic"],
+    "getListAttribute" if name == "stringList" else f"get{name[0].upper()}{name[1:]}Attribute": (
+        kind
+    )
+    for name, kind in _SIMPLE.items()
 }
 
 
