@@ -11,9 +11,7 @@ Tests fail when any of them is out of date with `platform.yaml`.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from synthesis.quiet_jsii import quiet_jsii
@@ -24,12 +22,23 @@ from catalog.data_guard import load_catalog_for_synth
 from catalog.loader import CatalogError, catalog_path
 from catalog.model import Catalog
 from constructs_lib.paths import PROJECT_ROOT
+from synthesis.errors import SynthesisError
 from synthesis.run import BASE_ENV, synthesize
 from tools.atlantis_config import atlantis_config, render
 from tools.manifest import read_manifest
 from tools.stack_graph import mermaid, replace_graph
 
 OUTDIR = PROJECT_ROOT / "cdktf.out"
+
+
+def companion_files(catalog: Catalog, outdir: Path) -> dict[Path, str]:
+    """`atlantis.yaml` and the README picture, from the synthesized output in `outdir`."""
+    stacks = read_manifest(outdir, checkout_root=outdir.parent)
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    return {
+        Path("atlantis.yaml"): render(atlantis_config(stacks)),
+        Path("README.md"): replace_graph(readme, mermaid(stacks, catalog)),
+    }
 
 
 def derived_files(catalog: Catalog, outdir: Path) -> dict[Path, str]:
@@ -40,28 +49,24 @@ def derived_files(catalog: Catalog, outdir: Path) -> dict[Path, str]:
         for p in sorted(outdir.rglob("*"))
         if p.is_file()
     }
-    stacks = read_manifest(outdir, checkout_root=outdir.parent)
-    files[Path("atlantis.yaml")] = render(atlantis_config(stacks))
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    files[Path("README.md")] = replace_graph(readme, mermaid(stacks, catalog))
-    return files
+    return files | companion_files(catalog, outdir)
 
 
 def main() -> int:
+    base = os.environ.get(BASE_ENV) or None
     try:
-        catalog = load_catalog_for_synth(
-            catalog_path(), OUTDIR, base=os.environ.get(BASE_ENV) or None
-        )
+        catalog = load_catalog_for_synth(catalog_path(), OUTDIR, base=base)
     except CatalogError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory() as tmp:
-        files = derived_files(catalog, Path(tmp) / "cdktf.out")
-    shutil.rmtree(OUTDIR / "stacks", ignore_errors=True)
-    for relative, text in files.items():
-        target = PROJECT_ROOT / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+    # The same write path as `make synth` (built beside, swapped in), then its companions.
+    try:
+        synthesize(catalog, OUTDIR, base=base)
+    except SynthesisError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for relative, text in companion_files(catalog, OUTDIR).items():
+        (PROJECT_ROOT / relative).write_text(text, encoding="utf-8")
     print(f"wrote cdktf.out/, atlantis.yaml and the README picture for {len(catalog.teams)} teams")
     return 0
 
