@@ -42,13 +42,26 @@ HOW: Final = (
 def previous_stacks(outdir: Path) -> dict[str, dict[str, Any]]:
     """The stacks of an earlier synthesis in `outdir`, or nothing if there is none."""
     try:
-        return read_stacks(outdir, only=_is_team_stack)
+        return read_stacks(outdir, only=_is_team_stack, keep=essentials)
     except UnreadableStackError as err:
         # The guard cannot tell what this stack deploys: never guess that it is nothing.
         raise CatalogError(
             f"{err.path}: the earlier output is not valid JSON, so the data guard cannot check "
             "it; restore it (git checkout -- cdktf.out) and synthesize again"
         ) from None
+
+
+def essentials(stack: Mapping[str, Any]) -> dict[str, Any]:
+    """Of a stack, only what the guard reads: its database releases and its decommission mark."""
+    releases = stack.get("resource", {}).get("helm_release", {})
+    databases = {
+        k: {"chart": v["chart"]} for k, v in releases.items() if v.get("chart") == DATABASE_CHART
+    }
+    outputs = stack.get("output", {})
+    return {
+        "resource": {"helm_release": databases},
+        "output": {k: True for k in outputs if k == DECOMMISSION_OUTPUT},
+    }
 
 
 def _has_database(stack: Mapping[str, Any]) -> bool:
@@ -112,7 +125,7 @@ def reference_stacks(
             f"set); comparing with the working tree's {outdir.name}/ only"
         )
     try:
-        committed = stacks_at_revision(root, outdir, revision, only=_is_team_stack)
+        committed = stacks_at_revision(root, outdir, revision, only=_is_team_stack, keep=essentials)
     except UnreadableStackError as err:
         raise CatalogError(
             f"{err.path}: the committed output is not valid JSON, so the data guard cannot "

@@ -33,16 +33,25 @@ def read_stack_bytes(outdir: Path) -> dict[str, bytes]:
     return {name: path.read_bytes() for name, path in stack_files(outdir).items()}
 
 
+def _whole(stack: dict[str, Any]) -> dict[str, Any]:
+    return stack
+
+
 def read_stacks(
-    outdir: Path, *, only: Callable[[str], bool] = lambda _: True
+    outdir: Path,
+    *,
+    only: Callable[[str], bool] = lambda _: True,
+    keep: Callable[[dict[str, Any]], dict[str, Any]] = _whole,
 ) -> dict[str, dict[str, Any]]:
-    """Every stack's JSON (those `only` accepts), parsed; not JSON: `UnreadableStackError`."""
+    """Every stack's JSON (those `only` accepts), parsed, and of each what `keep` keeps (the
+    rest is dropped at once: a thousand parsed stacks weigh hundreds of MiB); not JSON:
+    `UnreadableStackError`."""
     stacks = {}
     for name, path in stack_files(outdir).items():
         if not only(name):
             continue
         try:
-            stacks[name] = json.loads(path.read_text(encoding="utf-8"))
+            stacks[name] = keep(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError):
             raise UnreadableStackError(path) from None
     return stacks
@@ -81,7 +90,12 @@ def has_revision(root: Path, revision: str) -> bool:
 
 
 def stacks_at_revision(
-    root: Path, outdir: Path, revision: str, *, only: Callable[[str], bool] = lambda _: True
+    root: Path,
+    outdir: Path,
+    revision: str,
+    *,
+    only: Callable[[str], bool] = lambda _: True,
+    keep: Callable[[dict[str, Any]], dict[str, Any]] = _whole,
 ) -> dict[str, dict[str, Any]]:
     """The stacks committed under `outdir` at `revision` (those `only` accepts), parsed.
 
@@ -108,7 +122,7 @@ def stacks_at_revision(
         content = batch[header_end + 1 : header_end + 1 + size]
         position = header_end + 1 + size + 1
         try:
-            stacks[name] = json.loads(content)
+            stacks[name] = keep(json.loads(content))
         except (UnicodeDecodeError, json.JSONDecodeError):
             raise UnreadableStackError(
                 Path(f"{revision}:{prefix}/stacks/{name}/{STACK_FILE}")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from catalog.data_guard import check_stateful_removals
+from catalog.data_guard import check_stateful_removals, essentials
 from catalog.loader import CatalogError, parse_catalog
 from tests.conftest import (
     Parse,
@@ -226,3 +226,14 @@ def test_without_a_base_the_working_tree_output_is_checked_and_that_is_said(
 def test_removing_a_cache_needs_no_decommission_mark(catalog_from: Parse, synth: Synth) -> None:
     with_cache = synth(catalog_from("teams: [{name: keep, cache: {}}]"))
     check_stateful_removals(with_cache, catalog_from("teams: [{name: keep}]"), source="p.yaml")
+
+
+def test_the_guard_keeps_only_what_it_reads_of_each_stack(deployed: Synthesized) -> None:
+    kept = essentials(deployed["data"])
+    assert kept == {
+        "resource": {
+            "helm_release": {next(iter(kept["resource"]["helm_release"])): {"chart": "cluster"}}
+        },
+        "output": {},
+    }
+    assert essentials(deployed["keep"]) == {"resource": {"helm_release": {}}, "output": {}}
