@@ -33,7 +33,7 @@ help:
 	@echo "make generate  synthesize and rewrite every committed output: cdktf.out/, atlantis.yaml"
 	@echo "             and the README's stack picture (what a pull request commits)"
 	@echo "make test    install what is missing, run the whole test suite"
-	@echo "make test-fast  the unit and construct tests only (no CLI, no large catalogs, no rehearsal)"
+	@echo "make test-fast  the suite without the CLI runs, large catalogs, rehearsal and twin"
 	@echo "make lint    ruff and mypy"
 	@echo "make clean   remove cdktf.out/ and the local environments"
 
