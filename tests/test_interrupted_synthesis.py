@@ -151,3 +151,31 @@ def test_ctrl_c_stops_with_one_line_exit_130_and_the_output_intact(
     ]
     assert stdout == ""
     assert synthesized_bytes(outdir) == before
+
+
+def test_two_runs_started_at_once_do_not_interleave(
+    outputs: dict[str, dict[str, bytes]], tmp_path: Path
+) -> None:
+    """Each run takes the lock beside the output; the second writes after the first, whole."""
+    outdir = tmp_path / "cdktf.out"
+    runs = []
+    for name, text in (("old", OLD), ("new", NEW)):
+        catalog = tmp_path / f"{name}.yaml"
+        catalog.write_text(text, encoding="utf-8")
+        script = CHILD.format(fault="")
+        runs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(catalog), str(outdir)],
+                cwd=PROJECT_ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    for run in runs:
+        _, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0, stderr
+    assert synthesized_bytes(outdir) in (outputs["old"], outputs["new"])
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".cdktf.out")) == [
+        ".cdktf.out.lock"
+    ]
