@@ -61,7 +61,8 @@ class RevisionError(ValueError):
     """The named revision cannot be read: not a git checkout, or not a commit of it."""
 
 
-def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
+def git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    """A git command's output; a failure raises `RevisionError` with git's own words."""
     result = subprocess.run(
         ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False, timeout=300
     )
@@ -76,17 +77,27 @@ def checkout_root(outdir: Path) -> Path | None:
     while not start.exists():
         start = start.parent
     try:
-        return Path(_git(start, "rev-parse", "--show-toplevel").decode().strip())
+        return Path(git(start, "rev-parse", "--show-toplevel").decode().strip())
     except (RevisionError, OSError):
         return None
 
 
 def has_revision(root: Path, revision: str) -> bool:
     try:
-        _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+        git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
     except RevisionError:
         return False
     return True
+
+
+def committed_files(root: Path, revision: str, prefix: str) -> dict[str, str]:
+    """Path -> blob id of every file under `prefix` at `revision` (nothing read yet)."""
+    listing = git(root, "ls-tree", "-r", "-z", revision, "--", prefix).decode()
+    files = {}
+    for line in filter(None, listing.split("\0")):
+        meta, path = line.split("\t", 1)
+        files[path] = meta.split()[2]
+    return files
 
 
 def stacks_at_revision(
@@ -102,16 +113,14 @@ def stacks_at_revision(
     One `git cat-file --batch` reads them all; nothing in the working tree is consulted.
     """
     prefix = outdir.resolve().relative_to(root).as_posix()
-    listing = _git(root, "ls-tree", "-r", "-z", revision, "--", f"{prefix}/stacks").decode()
     blobs: dict[str, str] = {}
-    for line in filter(None, listing.split("\0")):
-        meta, path = line.split("\t", 1)
+    for path, blob in committed_files(root, revision, f"{prefix}/stacks").items():
         parts = path.split("/")
         if parts[-1] == STACK_FILE and only(parts[-2]):
-            blobs[parts[-2]] = meta.split()[2]
+            blobs[parts[-2]] = blob
     if not blobs:
         return {}
-    batch = _git(
+    batch = git(
         root, "cat-file", "--batch", stdin="".join(f"{b}\n" for b in blobs.values()).encode()
     )
     stacks: dict[str, dict[str, Any]] = {}

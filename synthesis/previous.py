@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from catalog.synthesized_stacks import (
+    STACK_FILE,
+    RevisionError,
+    checkout_root,
+    committed_files,
+    git,
+    has_revision,
+)
 from synthesis.errors import SynthesisError
 from synthesis.inputs import RECORD_NAME, InputRecord
 
@@ -57,21 +64,11 @@ def from_directory(outdir: Path) -> Previous:
     manifest, version = _manifest(_read(outdir / "manifest.json"))
     stacks = {}
     for name in manifest:
-        content = _read(outdir / "stacks" / name / "cdk.tf.json")
+        content = _read(outdir / "stacks" / name / STACK_FILE)
         if content is not None:
             stacks[name] = content
     record = InputRecord.parse(record_bytes.decode("utf-8", "replace")) if record_bytes else None
     return Previous(f"{outdir.name}/", record, manifest, stacks, version)
-
-
-def _git(repo: Path, *args: str) -> bytes:
-    result = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, check=False, timeout=120
-    )
-    if result.returncode != 0:
-        message = result.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SynthesisError(f"git {args[0]} failed: {message[-1] if message else 'no output'}")
-    return result.stdout
 
 
 def _blob_id(content: bytes) -> str:
@@ -82,30 +79,34 @@ def _blob_id(content: bytes) -> str:
 def from_revision(outdir: Path, revision: str) -> Previous:
     """The output committed at `revision`, as far as the working tree still matches it."""
     outdir = outdir.resolve()
-    top = Path(_git(outdir.parent, "rev-parse", "--show-toplevel").decode().strip())
-    try:
-        _git(top, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
-    except SynthesisError:
+    top = checkout_root(outdir)
+    if top is None:
+        raise SynthesisError(f"{outdir.parent} is not in a git checkout; base mode needs one")
+    if not has_revision(top, revision):
         raise SynthesisError(
             f"base revision {revision!r} is not a commit of this repository; fetch it or name "
             "another (SYNTH_BASE)"
-        ) from None
+        )
     prefix = outdir.relative_to(top).as_posix()
-    listing = _git(top, "ls-tree", "-r", "-z", revision, "--", prefix).decode()
-    blobs = {}
-    for line in filter(None, listing.split("\0")):
-        meta, path = line.split("\t", 1)
-        blobs[path] = meta.split()[2]
+    try:
+        blobs = committed_files(top, revision, prefix)
+    except RevisionError as err:
+        raise SynthesisError(f"git ls-tree failed: {err}") from None
 
     def committed(relative: str) -> bytes | None:
         blob = blobs.get(f"{prefix}/{relative}")
-        return _git(top, "cat-file", "blob", blob) if blob else None
+        if not blob:
+            return None
+        try:
+            return git(top, "cat-file", "blob", blob)
+        except RevisionError as err:
+            raise SynthesisError(f"git cat-file failed: {err}") from None
 
     record_bytes = committed(RECORD_NAME)
     manifest, version = _manifest(committed("manifest.json"))
     stacks = {}
     for name in manifest:
-        relative = f"stacks/{name}/cdk.tf.json"
+        relative = f"stacks/{name}/{STACK_FILE}"
         content = _read(outdir / relative)
         if content is not None and blobs.get(f"{prefix}/{relative}") == _blob_id(content):
             stacks[name] = content
