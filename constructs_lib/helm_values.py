@@ -18,6 +18,15 @@ class _PlainDumper(_BaseDumper):  # type: ignore[misc, valid-type]
         return True
 
 
+def _text(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    """Text of several lines (a manifest carried in the values) as a literal block: readable."""
+    style = "|" if "\n" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_PlainDumper.add_representer(str, _text)
+
+
 def values_document(values: Mapping[str, Any]) -> str:
     """Sorted keys, block style: the same values always give the same bytes."""
     return yaml.dump(dict(values), Dumper=_PlainDumper, sort_keys=True, default_flow_style=False)

@@ -28,8 +28,13 @@ class NodePortExposure:
 
     @property
     def node_ports_used(self) -> int:
-        # The Service publishes https and the vcluster's kubelet port: both take a node port.
+        # The Service publishes https and the vcluster's kubelet port: both take a node port
+        # (chart 0.36.1 `templates/service.yaml`: kubelet unless the type is LoadBalancer).
         return 2
+
+    @property
+    def load_balancers_used(self) -> int:
+        return 0
 
     def control_plane_values(self) -> dict[str, Any]:
         return {"service": {"spec": {"type": "NodePort"}, "httpsNodePort": self.node_port}}
@@ -48,6 +53,10 @@ class IngressExposure:
 
     @property
     def node_ports_used(self) -> int:
+        return 0
+
+    @property
+    def load_balancers_used(self) -> int:
         return 0
 
     def control_plane_values(self) -> dict[str, Any]:
@@ -74,7 +83,13 @@ class LoadBalancerExposure:
 
     @property
     def node_ports_used(self) -> int:
-        return 2  # a LoadBalancer Service also allocates node ports
+        # A LoadBalancer Service allocates a node port per port, and the chart (0.36.1
+        # `templates/service.yaml`) publishes only https on one: no kubelet port.
+        return 1
+
+    @property
+    def load_balancers_used(self) -> int:
+        return 1
 
     def control_plane_values(self) -> dict[str, Any]:
         return {

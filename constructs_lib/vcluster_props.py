@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final, Self
 
+import yaml
 from pydantic import Field, model_validator
 
 from constructs_lib import versions
@@ -17,6 +18,7 @@ from constructs_lib.labels import PlatformLabels
 from constructs_lib.paths import team_kubeconfig_path
 from constructs_lib.resources import CONTAINER_DEFAULTS, VCLUSTER_RESOURCES, Quota, Resources
 from constructs_lib.strict_model import StrictModel
+from constructs_lib.tenant_admission import tenant_guard_manifests
 from constructs_lib.vcluster_exposure import Exposure
 from constructs_lib.vcluster_network import Webhook, WorkloadEgress
 
@@ -112,6 +114,49 @@ class VClusterProps:
         return team_kubeconfig_path(self.team)
 
 
+#: Chart 0.36.1 defaults we keep, written out so that no default is merged under ours unseen:
+#: ephemeral storage per container that states none (LimitRange) and for the whole namespace,
+#: and counts of API objects (they cap what a tenant can make the host's API server store;
+#: the platform's own objects use a few of each).
+LIMIT_RANGE_EPHEMERAL: Final = {
+    "requests": {"ephemeral-storage": "3Gi"},
+    "limits": {"ephemeral-storage": "8Gi"},
+}
+OBJECT_COUNTS: Final = {
+    "requests.ephemeral-storage": "60Gi",
+    "limits.ephemeral-storage": "160Gi",
+    "count/configmaps": "100",
+    "count/endpoints": "40",
+    "count/persistentvolumeclaims": "20",
+    "count/secrets": "100",
+    "count/services": "20",
+}
+
+
+def host_quota(props: VClusterProps) -> dict[str, str]:
+    """Every key of the host namespace's ResourceQuota, none left to the chart's defaults.
+
+    Capacity comes from the catalog; Services that leave the cluster are exactly what the
+    platform itself publishes for the API server (`services.nodeports` 2 on a KIND host,
+    `services.loadbalancers` 1 with load-balancer exposure, else 0), so a team cannot publish
+    a Service of its own past review (the chart's default allows one load balancer).
+    """
+    return (
+        props.quota.as_hard_limits()
+        | OBJECT_COUNTS
+        | {
+            "services.nodeports": str(props.exposure.node_ports_used),
+            "services.loadbalancers": str(props.exposure.load_balancers_used),
+        }
+    )
+
+
+def _manifests_text(props: VClusterProps) -> str:
+    """The tenant guard as the YAML text the chart renders verbatim into the host."""
+    documents = tenant_guard_manifests(props.host_namespace, props.labels.as_dict())
+    return "---\n".join(yaml.safe_dump(d, sort_keys=True, width=1000) for d in documents)
+
+
 def vcluster_values(props: VClusterProps) -> dict[str, Any]:
     """The chart values of one vcluster (validated against the chart's schema in the tests)."""
     labels = props.labels.as_dict()
@@ -120,10 +165,7 @@ def vcluster_values(props: VClusterProps) -> dict[str, Any]:
         if props.settings.backing_store is BackingStore.EMBEDDED_ETCD
         else {"database": {"embedded": {"enabled": True}}}
     )
-    quota = props.quota.as_hard_limits() | {
-        # The chart's default is 0, which would reject the vcluster's own NodePort Service.
-        "services.nodeports": props.exposure.node_ports_used,
-    }
+    limit_range = props.container_defaults.as_kubernetes()
     control_plane: dict[str, Any] = {
         "distro": {"k8s": {"enabled": True, "securityContext": _CONTAINER_SECURITY}},
         "backingStore": backing_store,
@@ -157,21 +199,25 @@ def vcluster_values(props: VClusterProps) -> dict[str, Any]:
     return {
         "controlPlane": control_plane,
         "exportKubeConfig": {"server": props.exposure.server, "context": f"vcluster-{props.team}"},
-        # Pods run on the host: the team's own NetworkPolicies and PodDisruptionBudgets only
-        # take effect once the vcluster copies them there.
+        # Pods run on the host: the team's own NetworkPolicies only take effect once the
+        # vcluster copies them there, through the admission policy of tenant_admission.py.
+        # PodDisruptionBudgets are not copied: the syncer neither narrows their selector to
+        # the team's pods nor checks them, so one could block the shared host's node drains
+        # (README, "Security defaults").
         "sync": {
             "toHost": {
                 "networkPolicies": {"enabled": True},
-                "podDisruptionBudgets": {"enabled": True},
+                "podDisruptionBudgets": {"enabled": False},
             }
         },
+        "experimental": {"deploy": {"host": {"manifests": _manifests_text(props)}}},
         "policies": {
-            "resourceQuota": {"enabled": True, "labels": labels, "quota": quota},
+            "resourceQuota": {"enabled": True, "labels": labels, "quota": host_quota(props)},
             "limitRange": {
                 "enabled": True,
                 "labels": labels,
-                "default": props.container_defaults.as_kubernetes()["limits"],
-                "defaultRequest": props.container_defaults.as_kubernetes()["requests"],
+                "default": limit_range["limits"] | LIMIT_RANGE_EPHEMERAL["limits"],
+                "defaultRequest": limit_range["requests"] | LIMIT_RANGE_EPHEMERAL["requests"],
             },
             # Off: its workload policy opens every port between a vcluster's workloads and
             # the internet, and no policy of ours could narrow it (they add up). The host

@@ -19,14 +19,27 @@ import yaml
 from catalog.model import Catalog
 from constructs_lib.paths import PROJECT_ROOT
 from tests.conftest import Parse, Synth, Synthesized, only, resources, synthesize, values_of
-from tools.netpol.evaluator import Cluster, Endpoint, External, Pod, Policy, widenings
+from tests.tenant_policies import ADVERSARIAL, CONFINED_BY_THE_SYNCER
+from tools.netpol.admission import Admission, Request
+from tools.netpol.evaluator import (
+    Cluster,
+    Endpoint,
+    External,
+    Pod,
+    Policy,
+    parse_policy,
+    policy_manifest,
+    widenings,
+)
 from tools.netpol.host_view import (
+    MARKER,
     VirtualNamespace,
     chart_policies,
     cluster,
     host_namespace,
     host_policies,
     synced_pod,
+    synced_policy,
 )
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
@@ -49,6 +62,7 @@ API, DNS, APP, PG, STATUS, VALKEY, WEBHOOK, ETCD = 8443, 1053, 8080, 5432, 8000,
 INTERNET = External("internet", "1.1.1.1")
 PARTNER = External("partner", "203.0.113.10")
 HOST_API = External("host-api", "172.18.0.2")  # a KIND node: the host API server, on 6443
+METADATA = External("cloud-metadata", "169.254.169.254")
 KUBE_DNS = Pod("host-kube-dns", "kube-system", {"k8s-app": "kube-dns"}, "10.244.0.2")
 INGRESS = Pod("ingress-controller", "ingress-nginx", {"app": "ingress-nginx"}, "10.244.0.3")
 
@@ -156,6 +170,8 @@ def matrix() -> Iterator[Flow]:
         yield deny(t.coredns, HOST_API, 53, "UDP")
         yield deny(t.app, HOST_API, VALKEY)
         yield deny(t.db[0], HOST_API, PG)
+        for pod in (t.app, t.debug, t.db[0]):
+            yield deny(pod, METADATA, 80)
     # team-a: its database, reached by its app and its operator only.
     yield allow(A.app, A.db[0], PG)
     yield deny(A.app, A.db[0], STATUS)
@@ -252,6 +268,73 @@ def test_widening_any_single_rule_breaks_the_matrix(stacks: Synthesized) -> None
         unguarded += [rule for rule, caught in by_rule.items() if not caught]
     assert unguarded == [], "\n".join(unguarded)
     assert checked >= 40  # every rule of every policy above, for three teams
+
+
+# --- a tenant that writes policies of its own ---------------------------------------------
+
+
+def tenant_guards(stacks: Synthesized) -> Admission:
+    """The admission policies each vcluster release installs on the host, as synthesized."""
+    documents = []
+    for team in TEAMS:
+        values = values_of(only(resources(stacks[f"vcluster-{team}"], "helm_release")))
+        text = values["experimental"]["deploy"]["host"]["manifests"]
+        documents += [d for d in yaml.safe_load_all(text) if d]
+    return Admission.of(documents, [host_namespace(t) for t in TEAMS])
+
+
+def tenant_authored(admission: Admission | None) -> tuple[Policy, ...]:
+    """Every team's own policies (tests/tenant_policies.py) in its apps namespace, as the
+    syncer writes them on the host, and of those what `admission` lets in (None: all)."""
+    landed = []
+    for team in TEAMS:
+        where = VirtualNamespace(team, f"{team}-apps")
+        authored = {name: spec for name, (spec, _) in ADVERSARIAL.items()}
+        for name, spec in (authored | CONFINED_BY_THE_SYNCER).items():
+            policy = synced_policy(parse_policy(name, where.name, spec), where)
+            request = Request(
+                username=f"system:serviceaccount:{host_namespace(team)}:vc-{team}",
+                namespace=host_namespace(team),
+                group="networking.k8s.io",
+                resource="networkpolicies",
+                object=policy_manifest(policy),
+            )
+            if admission is None or not admission.refusals(request):
+                landed.append(policy)
+    return tuple(landed)
+
+
+def inside_one_vcluster(flow: Flow) -> bool:
+    """Between two workloads of the same vcluster: the tenant's own business (it is admin)."""
+    ends = (flow.source, flow.destination)
+    owners = {e.labels.get(MARKER) if isinstance(e, Pod) else None for e in ends}
+    return len(owners) == 1 and None not in owners
+
+
+def boundary_flows_changed(world: Cluster) -> list[str]:
+    return [
+        str(f)
+        for f in FLOWS
+        if not inside_one_vcluster(f)
+        and world.allows(f.source, f.destination, f.port, f.protocol) != f.allowed
+    ]
+
+
+def test_a_tenant_writing_its_own_policies_changes_no_flow_across_its_boundary(
+    stacks: Synthesized,
+) -> None:
+    landed = tenant_authored(tenant_guards(stacks))
+    assert {p.name for p in landed} == set(CONFINED_BY_THE_SYNCER)
+    assert boundary_flows_changed(host(ours(stacks) + landed)) == []
+
+
+def test_without_the_guard_a_tenant_opens_the_world_to_itself(stacks: Synthesized) -> None:
+    """The negative control: the same policies, synced as the syncer syncs them, unguarded."""
+    changed = boundary_flows_changed(host(ours(stacks) + tenant_authored(None)))
+    assert "team-a/app must not reach internet:443/TCP" in changed
+    assert "team-a/app must not reach cloud-metadata:80/TCP" in changed
+    assert "team-c/app must not reach team-b/app:8080/TCP" in changed
+    assert "team-a/app must not reach host-api:6443/TCP" in changed
 
 
 def test_the_evaluator_sees_a_single_widening(stacks: Synthesized) -> None:

@@ -141,7 +141,7 @@ def test_quota_and_limit_range_are_on_and_the_charts_network_policy_off(
 
 def test_quota_allows_the_vclusters_own_node_port_service(synthesized: Synthesized) -> None:
     quota = values_of(release_of(synthesized, "team-a"))["policies"]["resourceQuota"]["quota"]
-    assert quota["services.nodeports"] == 2  # https and the vcluster kubelet port
+    assert quota["services.nodeports"] == "2"  # https and the vcluster kubelet port
 
 
 def test_quota_values_come_from_the_catalog(catalog_from: Parse, synth: Synth) -> None:
@@ -159,8 +159,9 @@ def test_limit_range_defaults_come_from_the_catalog(catalog_from: Parse, synth: 
         )
     )
     limits = values_of(release_of(stacks, "a1"))["policies"]["limitRange"]
-    assert limits["default"] == {"cpu": "200m", "memory": "256Mi"}
-    assert limits["defaultRequest"] == {"cpu": "50m", "memory": "64Mi"}
+    # ephemeral storage: the chart's defaults, written out (test_tenant_admission.py)
+    assert limits["default"] == {"cpu": "200m", "memory": "256Mi", "ephemeral-storage": "8Gi"}
+    assert limits["defaultRequest"] == {"cpu": "50m", "memory": "64Mi", "ephemeral-storage": "3Gi"}
     inside = next(iter(resources(stacks["a1"], "kubernetes_limit_range_v1").values()))
     assert inside["spec"]["limit"][0]["default"] == {"cpu": "200m", "memory": "256Mi"}
 
@@ -225,7 +226,7 @@ def test_ingress_exposure_uses_a_team_host_with_tls_passthrough(
     }
     assert values["controlPlane"]["proxy"]["extraSANs"] == ["a1.vc.example.com"]
     assert values["exportKubeConfig"]["server"] == "https://a1.vc.example.com"
-    assert values["policies"]["resourceQuota"]["quota"]["services.nodeports"] == 0
+    assert values["policies"]["resourceQuota"]["quota"]["services.nodeports"] == "0"
 
 
 def test_load_balancer_exposure_names_the_team_host(catalog_from: Parse, synth: Synth) -> None:

@@ -262,3 +262,66 @@ def widenings(policy: Policy) -> Sequence[tuple[str, Policy]]:
                     )
                 )
     return found
+
+
+# --- writing policies back ----------------------------------------------------------------
+
+
+def _selector_manifest(selector: Selector) -> dict[str, Any]:
+    written: dict[str, Any] = {}
+    if selector.match_labels:
+        written["matchLabels"] = dict(selector.match_labels)
+    if selector.match_expressions:
+        written["matchExpressions"] = [
+            {"key": k, "operator": op, **({"values": list(vs)} if vs else {})}
+            for k, op, vs in selector.match_expressions
+        ]
+    return written
+
+
+def _peer_manifest(peer: Peer) -> dict[str, Any]:
+    if peer.cidr is not None:
+        block: dict[str, Any] = {"cidr": peer.cidr}
+        if peer.except_cidrs:
+            block["except"] = list(peer.except_cidrs)
+        return {"ipBlock": block}
+    written = {}
+    if peer.pods is not None:
+        written["podSelector"] = _selector_manifest(peer.pods)
+    if peer.namespaces is not None:
+        written["namespaceSelector"] = _selector_manifest(peer.namespaces)
+    return written
+
+
+def _rule_manifest(rule: Rule, peers_key: str) -> dict[str, Any]:
+    written: dict[str, Any] = {}
+    if rule.peers:
+        written[peers_key] = [_peer_manifest(p) for p in rule.peers]
+    if rule.ports:
+        written["ports"] = [
+            {
+                "protocol": p.protocol,
+                **({"port": p.port} if p.port is not None else {}),
+                **({"endPort": p.end_port} if p.end_port is not None else {}),
+            }
+            for p in rule.ports
+        ]
+    return written
+
+
+def policy_manifest(policy: Policy) -> dict[str, Any]:
+    """The NetworkPolicy object as the API server receives it: what an admission check reads."""
+    spec: dict[str, Any] = {
+        "podSelector": _selector_manifest(policy.selects),
+        "policyTypes": sorted(policy.types),
+    }
+    if policy.ingress:
+        spec["ingress"] = [_rule_manifest(r, "from") for r in policy.ingress]
+    if policy.egress:
+        spec["egress"] = [_rule_manifest(r, "to") for r in policy.egress]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": policy.name, "namespace": policy.namespace},
+        "spec": spec,
+    }
