@@ -5,6 +5,12 @@ removing its team, or removing its `database:` block — is allowed only for a t
 `decommission: true`; that mark is also written into the team stack's output, so the entry can
 be deleted in a later change. See README, "Decommissioning".
 
+So is starting a team's virtual cluster empty: a change of its vcluster's backing store (the
+open-source vcluster moves nothing between stores, and its syncer then deletes the host side of
+everything the empty cluster lacks: pods, and the volumes of the database and cache), for a
+team with a database or cache; and a change of a deployed etcd's members, for any team (the
+chart starts every member as a new cluster, so the members split). README, "HA".
+
 The record is the output committed at a base revision, which a working tree cannot lose:
 `SYNTH_BASE` (the pull request's base in the Atlantis hook and in CI), else `origin/main` when
 the checkout has it. The working tree's `cdktf.out/` is checked too; alone, only when there is
@@ -20,7 +26,7 @@ from typing import Any, Final
 
 from catalog.loader import CatalogError, load_catalog
 from catalog.model import Catalog
-from catalog.stack_names import PLATFORM_STACK_NAMES, VCLUSTER_STACK_PREFIX
+from catalog.stack_names import PLATFORM_STACK_NAMES, vcluster_stack
 from catalog.synthesized_stacks import (
     UnreadableStackError,
     checkout_root,
@@ -28,6 +34,8 @@ from catalog.synthesized_stacks import (
     read_stacks,
     stacks_at_revision,
 )
+from catalog.vcluster_store import Store, store_of
+from constructs_lib.cache_props import CACHE_CHART
 from constructs_lib.postgres_props import DATABASE_CHART
 
 #: Output a team stack carries while its team is marked for decommissioning.
@@ -42,7 +50,7 @@ HOW: Final = (
 def previous_stacks(outdir: Path) -> dict[str, dict[str, Any]]:
     """The stacks of an earlier synthesis in `outdir`, or nothing if there is none."""
     try:
-        return read_stacks(outdir, only=_is_team_stack, keep=essentials)
+        return read_stacks(outdir, only=_is_tenant_stack, keep=essentials)
     except UnreadableStackError as err:
         # The guard cannot tell what this stack deploys: never guess that it is nothing.
         raise CatalogError(
@@ -51,17 +59,23 @@ def previous_stacks(outdir: Path) -> dict[str, dict[str, Any]]:
         ) from None
 
 
+_DATA_CHARTS: Final = {DATABASE_CHART: "PostgreSQL database", CACHE_CHART: "cache"}
+
+
 def essentials(stack: Mapping[str, Any]) -> dict[str, Any]:
-    """Of a stack, only what the guard reads: its database releases and its decommission mark."""
+    """Of a stack, only what the guard reads: its database and cache releases, its decommission
+    mark, and the store of its vcluster."""
     releases = stack.get("resource", {}).get("helm_release", {})
-    databases = {
-        k: {"chart": v["chart"]} for k, v in releases.items() if v.get("chart") == DATABASE_CHART
-    }
+    data = {k: {"chart": v["chart"]} for k, v in releases.items() if v.get("chart") in _DATA_CHARTS}
     outputs = stack.get("output", {})
-    return {
-        "resource": {"helm_release": databases},
+    kept: dict[str, Any] = {
+        "resource": {"helm_release": data},
         "output": {k: True for k in outputs if k == DECOMMISSION_OUTPUT},
     }
+    store = store_of(stack)
+    if store is not None:
+        kept["store"] = {"name": store.name, "etcd_members": store.etcd_members}
+    return kept
 
 
 def _has_database(stack: Mapping[str, Any]) -> bool:
@@ -71,6 +85,52 @@ def _has_database(stack: Mapping[str, Any]) -> bool:
 
 def _was_marked(stack: Mapping[str, Any]) -> bool:
     return DECOMMISSION_OUTPUT in stack.get("output", {})
+
+
+def _data_of(stack: Mapping[str, Any]) -> list[str]:
+    """What of record a team stack deploys: 'PostgreSQL database', 'cache'."""
+    charts = {r.get("chart") for r in stack.get("resource", {}).get("helm_release", {}).values()}
+    return [what for chart, what in _DATA_CHARTS.items() if chart in charts]
+
+
+def _recorded_store(stack: Mapping[str, Any]) -> Store | None:
+    """The store of an earlier vcluster stack, whole or as `essentials` kept it."""
+    kept = stack.get("store")
+    return Store(**kept) if kept is not None else store_of(stack)
+
+
+STORE_HOW: Final = (
+    "take a backup, set `decommission: true` on the team and apply the change, then restore "
+    "into the new store (README.md, 'HA: what runs on the open-source build')"
+)
+
+
+def check_store_changes(
+    previous: Mapping[str, Mapping[str, Any]], catalog: Catalog, *, source: str
+) -> None:
+    """Refuses a change that starts a team's virtual cluster empty (module docstring)."""
+    for index, team in enumerate(catalog.teams):
+        before = _recorded_store(previous.get(vcluster_stack(team.name), {}))
+        if before is None or team.decommission:
+            continue
+        after = Store(team.vcluster.backing_store.value, team.vcluster.etcd_members)
+        where = f"{source}: teams[{index}] ({team.name}).vcluster"
+        data = _data_of(previous.get(team.name, {}))
+        if before.name != after.name and data:
+            raise CatalogError(
+                f"{where}.backing_store: changing it from {before.name} to {after.name} starts "
+                "the team's virtual cluster empty (the open-source vcluster moves nothing "
+                "between stores), and the vcluster then deletes its pods and the volumes of "
+                f"its {' and '.join(data)} on the host; to do it on purpose, {STORE_HOW}"
+            )
+        if before.name == after.name and before.etcd_members != after.etcd_members:
+            raise CatalogError(
+                f"{where}.replicas: the deployed etcd's members are fixed once it runs (the "
+                "chart starts every member as a new cluster), so changing "
+                f"{before.etcd_members} to {after.etcd_members} splits it and loses the team's "
+                f"virtual cluster; keep replicas: {before.etcd_members}, or to rebuild it on "
+                f"purpose, {STORE_HOW}"
+            )
 
 
 def check_stateful_removals(
@@ -99,8 +159,8 @@ def check_stateful_removals(
 DEFAULT_BASE: Final = "origin/main"
 
 
-def _is_team_stack(name: str) -> bool:
-    return name not in PLATFORM_STACK_NAMES and not name.startswith(VCLUSTER_STACK_PREFIX)
+def _is_tenant_stack(name: str) -> bool:
+    return name not in PLATFORM_STACK_NAMES
 
 
 def reference_stacks(
@@ -125,7 +185,9 @@ def reference_stacks(
             f"set); comparing with the working tree's {outdir.name}/ only"
         )
     try:
-        committed = stacks_at_revision(root, outdir, revision, only=_is_team_stack, keep=essentials)
+        committed = stacks_at_revision(
+            root, outdir, revision, only=_is_tenant_stack, keep=essentials
+        )
     except UnreadableStackError as err:
         raise CatalogError(
             f"{err.path}: the committed output is not valid JSON, so the data guard cannot "
@@ -155,4 +217,5 @@ def load_catalog_for_synth(
         notify(note)
     for stacks in references:
         check_stateful_removals(stacks, catalog, source=str(path))
+        check_store_changes(stacks, catalog, source=str(path))
     return catalog

@@ -7,7 +7,8 @@ more pods, CPU, memory or storage than that would deploy into a wait that times 
 refused here instead, with the numbers and the field to raise.
 
 Figures the catalog does not hold come from the pinned charts' defaults (vcluster 0.36.1:
-CoreDNS requests 20m/64Mi, limits 1000m/170Mi, a 5Gi volume per control-plane replica;
+CoreDNS requests 20m/64Mi, limits 1000m/170Mi, a 5Gi volume per control-plane replica with the
+embedded store, a deployed etcd's 5Gi per member and its requests 20m/150Mi;
 cloudnative-pg 0.29.0: no resources of its own, so the team's LimitRange defaults apply).
 """
 
@@ -20,7 +21,7 @@ from typing import Final
 
 from catalog.team import Team
 from constructs_lib.resources import CACHE_RESOURCES, POSTGRES_RESOURCES, Resources
-from constructs_lib.vcluster_props import CONTROL_PLANE_VOLUME_GIB, COREDNS_RESOURCES
+from constructs_lib.vcluster_props import COREDNS_RESOURCES, ETCD_RESOURCES, ETCD_VOLUME_GIB
 
 _SUFFIXES: Final = {
     "m": Decimal("0.001"),
@@ -60,11 +61,14 @@ def parts_of(team: Team) -> list[Part]:
             "vcluster control plane",
             vcluster.replicas,
             vcluster.resources,
-            CONTROL_PLANE_VOLUME_GIB * vcluster.replicas,
+            vcluster.control_plane_volume_gib * vcluster.replicas,
         ),
         Part("CoreDNS", 1, COREDNS_RESOURCES),
         Part("app", team.app.replicas, team.app.resources),
     ]
+    if vcluster.etcd_members:
+        members = vcluster.etcd_members
+        parts.append(Part("etcd", members, ETCD_RESOURCES, ETCD_VOLUME_GIB * members))
     if team.wants_database and team.database is not None:
         db = team.database
         parts += [

@@ -15,7 +15,7 @@ from constructs_lib import versions
 from constructs_lib.chart_release import chart_release
 from constructs_lib.pod_security import pod_security_labels
 from constructs_lib.vcluster_network_policy import VClusterNetworkPolicy
-from constructs_lib.vcluster_props import VClusterProps, vcluster_values
+from constructs_lib.vcluster_props import VCLUSTER_CHART, VClusterProps, vcluster_values
 
 
 class TeamVCluster(Construct):
@@ -47,6 +47,7 @@ class TeamVCluster(Construct):
             labels=labels,
             webhooks=props.webhooks,
             egress=props.egress,
+            deployed_etcd=bool(props.settings.etcd_members),
         )
         self.release = chart_release(
             self,
@@ -54,7 +55,7 @@ class TeamVCluster(Construct):
             name=props.release_name,
             namespace=host_namespace,
             repository=versions.VCLUSTER_CHART_REPOSITORY,
-            chart="vcluster",
+            chart=VCLUSTER_CHART,
             version=props.chart_version,
             values=vcluster_values(props),
             atomic=True,

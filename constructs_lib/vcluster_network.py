@@ -1,8 +1,10 @@
 """How a vcluster's pods look on the host, and what a team may reach beyond its vcluster.
 
 Facts from the vcluster chart and syncer 0.36.1 (single host namespace per vcluster):
-- control-plane pods carry `release: <release>`; a workload's own `release` label is rewritten
-  on sync (`vcluster.loft.sh/label-…`), so no workload can pose as the control plane;
+- control-plane pods carry `app: vcluster, release: <release>`, the pods of a deployed etcd
+  `app: vcluster-etcd, release: <release>` (listening on 2379 for clients, 2380 for peers);
+  a workload's own `release` label is rewritten on sync (`vcluster.loft.sh/label-…`), so no
+  workload can pose as either;
 - every synced workload pod carries `vcluster.loft.sh/managed-by: <release>` and
   `vcluster.loft.sh/namespace: <its virtual namespace>` (also rewritten if a workload sets them);
 - the vcluster's CoreDNS runs as a synced workload (`k8s-app: vcluster-kube-dns`) listening on
@@ -21,6 +23,9 @@ from pydantic import AfterValidator, Field
 from constructs_lib.strict_model import ListOf, StrictModel
 
 RELEASE_LABEL: Final = "release"
+APP_LABEL: Final = "app"
+ETCD_CLIENT_PORT: Final = 2379
+ETCD_PEER_PORT: Final = 2380
 MARKER_LABEL: Final = "vcluster.loft.sh/managed-by"
 VIRTUAL_NAMESPACE_LABEL: Final = "vcluster.loft.sh/namespace"
 #: The label every namespace carries with its own name (set by Kubernetes itself).
@@ -89,9 +94,14 @@ class WorkloadEgress(StrictModel):
         return self.public or bool(self.allow)
 
 
-def release_pods(release: str) -> dict[str, str]:
-    """The control-plane pods of a vcluster on the host."""
-    return {RELEASE_LABEL: release}
+def control_plane_pods(release: str) -> dict[str, str]:
+    """The control-plane pods of a vcluster on the host (API server and syncer)."""
+    return {APP_LABEL: "vcluster", RELEASE_LABEL: release}
+
+
+def etcd_pods(release: str) -> dict[str, str]:
+    """The members of a vcluster's deployed etcd (`backing_store: deployed-etcd`)."""
+    return {APP_LABEL: "vcluster-etcd", RELEASE_LABEL: release}
 
 
 def workload_pods(release: str) -> dict[str, str]:

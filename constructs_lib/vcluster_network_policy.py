@@ -13,6 +13,7 @@ their port. Egress beyond the vcluster is only what the team's catalog entry all
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from constructs import Construct
 
@@ -21,6 +22,8 @@ from constructs_lib.vcluster_exposure import API_SERVER_PORT
 from constructs_lib.vcluster_network import (
     COREDNS_PORT,
     EGRESS_POLICY_NAME,
+    ETCD_CLIENT_PORT,
+    ETCD_PEER_PORT,
     HOST_API_PORTS,
     HOST_DNS_LABELS,
     HOST_DNS_PORT,
@@ -29,8 +32,9 @@ from constructs_lib.vcluster_network import (
     VIRTUAL_NAMESPACE_LABEL,
     Webhook,
     WorkloadEgress,
+    control_plane_pods,
     coredns_pods,
-    release_pods,
+    etcd_pods,
     workload_pods,
 )
 
@@ -39,17 +43,21 @@ DNS_PORTS = udp(HOST_DNS_PORT) + tcp(HOST_DNS_PORT)
 
 
 def host_policies(
-    release: str, *, webhooks: tuple[Webhook, ...], egress: WorkloadEgress
+    release: str,
+    *,
+    webhooks: tuple[Webhook, ...],
+    egress: WorkloadEgress,
+    deployed_etcd: bool = False,
 ) -> dict[str, PolicySpec]:
     """Construct id -> policy, for the host namespace of the vcluster `release`."""
-    control_plane = Peer(pods=release_pods(release))
+    control_plane = Peer(pods=control_plane_pods(release))
     workloads = Peer(pods=workload_pods(release))
     coredns_ports = udp(COREDNS_PORT) + tcp(COREDNS_PORT)
     policies = {
         "DefaultDeny": PolicySpec(name="default-deny", selects={}, ingress=(), egress=()),
         "ControlPlane": PolicySpec(
             name="control-plane",
-            selects=release_pods(release),
+            selects=control_plane_pods(release),
             ingress=(Rule(ports=tcp(API_SERVER_PORT)), Rule(peers=(control_plane,))),
             egress=(
                 Rule(peers=(HOST_DNS,), ports=DNS_PORTS),
@@ -73,6 +81,8 @@ def host_policies(
             egress=(Rule(peers=(HOST_DNS,), ports=DNS_PORTS),),
         ),
     }
+    if deployed_etcd:
+        _add_etcd(policies, release, control_plane)
     for hook in webhooks:
         policies[f"Webhook-{hook.namespace}-{hook.port}"] = PolicySpec(
             name=f"webhook-{hook.namespace}-{hook.port}",
@@ -90,6 +100,23 @@ def host_policies(
     return policies
 
 
+def _add_etcd(policies: dict[str, PolicySpec], release: str, control_plane: Peer) -> None:
+    """The deployed etcd: its clients are the control plane, its peers each other; it
+    resolves its peers' names through the host's DNS and reaches nothing else."""
+    members = Peer(pods=etcd_pods(release))
+    client, both = tcp(ETCD_CLIENT_PORT), tcp(ETCD_CLIENT_PORT, ETCD_PEER_PORT)
+    policies["ControlPlane"] = replace(
+        policies["ControlPlane"],
+        egress=(*(policies["ControlPlane"].egress or ()), Rule(peers=(members,), ports=client)),
+    )
+    policies["Etcd"] = PolicySpec(
+        name="etcd",
+        selects=etcd_pods(release),
+        ingress=(Rule(peers=(control_plane,), ports=client), Rule(peers=(members,), ports=both)),
+        egress=(Rule(peers=(members,), ports=both), Rule(peers=(HOST_DNS,), ports=DNS_PORTS)),
+    )
+
+
 class VClusterNetworkPolicy(Construct):
     """The host policies of one vcluster's namespace (see the module docstring)."""
 
@@ -103,8 +130,14 @@ class VClusterNetworkPolicy(Construct):
         labels: Mapping[str, str],
         webhooks: tuple[Webhook, ...] = (),
         egress: WorkloadEgress | None = None,
+        deployed_etcd: bool = False,
     ) -> None:
         super().__init__(scope, id)
-        policies = host_policies(release, webhooks=webhooks, egress=egress or WorkloadEgress())
+        policies = host_policies(
+            release,
+            webhooks=webhooks,
+            egress=egress or WorkloadEgress(),
+            deployed_etcd=deployed_etcd,
+        )
         for policy_id, spec in policies.items():
             network_policy(self, policy_id, spec, namespace=namespace, labels=labels)

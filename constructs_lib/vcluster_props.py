@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any, Final, Self
 
 import yaml
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from constructs_lib import versions
 from constructs_lib.labels import PlatformLabels
@@ -22,6 +22,8 @@ from constructs_lib.tenant_admission import tenant_guard_manifests
 from constructs_lib.vcluster_exposure import Exposure
 from constructs_lib.vcluster_network import Webhook, WorkloadEgress
 
+#: The chart's name (repository and version in versions.py).
+VCLUSTER_CHART: Final = "vcluster"
 #: One control-plane replica: enough for a team's development cluster.
 DEFAULT_REPLICAS: Final = 1
 #: Chart 0.36.1 defaults we keep: the volume of each control-plane replica, and CoreDNS's
@@ -35,32 +37,69 @@ COREDNS_RESOURCES: Final = Resources(
 class BackingStore(StrEnum):
     """Where the vcluster keeps its own API objects."""
 
-    EMBEDDED_SQLITE = "embedded-sqlite"  # one replica only (the chart rejects more)
-    EMBEDDED_ETCD = "embedded-etcd"  # HA-capable
+    EMBEDDED_SQLITE = "embedded-sqlite"  # in the control plane's volume; one replica only
+    DEPLOYED_ETCD = "deployed-etcd"  # an etcd StatefulSet of the chart's own: HA-capable
+
+
+#: Why `embedded-etcd` is refused, read from vcluster 0.36.1: `config/config.go`
+#: `IsProFeatureEnabled()` lists it, and the open-source build's `pkg/pro/embedded_etcd.go`
+#: fails the control plane's start-up with "you are trying to use a vCluster pro feature".
+EMBEDDED_ETCD_IS_PRO: Final = (
+    "embedded-etcd is a vCluster Pro feature: the open-source image the "
+    "platform runs (ghcr.io/loft-sh/vcluster-oss) refuses to start with it; use "
+    "backing_store: deployed-etcd for HA"
+)
+#: The etcd of `deployed-etcd`: chart 0.36.1 requests, with limits of ours (it sets none),
+#: and its volume per member (the chart's default size).
+ETCD_RESOURCES: Final = Resources(
+    cpu_request="20m", memory_request="150Mi", cpu_limit="500m", memory_limit="512Mi"
+)
+ETCD_VOLUME_GIB: Final = 5
 
 
 class VClusterSettings(StrictModel):
     """What a catalog may tune of a vcluster's control plane."""
 
     replicas: int = Field(
-        DEFAULT_REPLICAS, ge=1, le=5, description="Control-plane replicas (HA needs etcd)."
+        DEFAULT_REPLICAS,
+        ge=1,
+        le=5,
+        description="Control-plane replicas; with deployed-etcd also its etcd members (odd).",
     )
     backing_store: BackingStore = Field(BackingStore.EMBEDDED_SQLITE, strict=False)
     resources: Resources = VCLUSTER_RESOURCES
+
+    @field_validator("backing_store", mode="before")
+    @classmethod
+    def _not_pro(cls, value: object) -> object:
+        if value == "embedded-etcd":
+            raise ValueError(EMBEDDED_ETCD_IS_PRO)
+        return value
 
     @model_validator(mode="after")
     def _ha_needs_etcd(self) -> Self:
         if self.replicas > 1 and self.backing_store is BackingStore.EMBEDDED_SQLITE:
             raise ValueError(
-                f"replicas: {self.replicas} needs backing_store: embedded-etcd; the embedded "
+                f"replicas: {self.replicas} needs backing_store: deployed-etcd; the embedded "
                 "SQLite store supports exactly one replica"
             )
-        if self.backing_store is BackingStore.EMBEDDED_ETCD and self.replicas % 2 == 0:
+        if self.backing_store is BackingStore.DEPLOYED_ETCD and self.replicas % 2 == 0:
             raise ValueError(
-                f"replicas: {self.replicas} with embedded etcd needs an odd number (1, 3 or 5) "
-                "to keep quorum"
+                f"replicas: {self.replicas} with deployed-etcd needs an odd number (1, 3 or 5): "
+                "its etcd members keep quorum"
             )
         return self
+
+    @property
+    def etcd_members(self) -> int:
+        """Members of the deployed etcd (0 for the embedded SQLite store)."""
+        return self.replicas if self.backing_store is BackingStore.DEPLOYED_ETCD else 0
+
+    @property
+    def control_plane_volume_gib(self) -> int:
+        """Each control-plane replica's volume: only the embedded store keeps one (chart
+        0.36.1 `_persistence.tpl`: persistence `auto` is on for embedded stores only)."""
+        return CONTROL_PLANE_VOLUME_GIB if self.etcd_members == 0 else 0
 
 
 #: The uid/gid the control plane runs as: any non-root id works, this is the one vcluster documents.
@@ -72,6 +111,14 @@ _CONTAINER_SECURITY: Final = {
     "runAsUser": _NON_ROOT_ID,
     "runAsGroup": _NON_ROOT_ID,
     "capabilities": {"drop": ["ALL"]},
+}
+
+_POD_SECURITY: Final = {
+    "runAsNonRoot": True,
+    "runAsUser": _NON_ROOT_ID,
+    "runAsGroup": _NON_ROOT_ID,
+    "fsGroup": _NON_ROOT_ID,
+    "seccompProfile": {"type": "RuntimeDefault"},
 }
 
 
@@ -151,6 +198,35 @@ def host_quota(props: VClusterProps) -> dict[str, str]:
     )
 
 
+def _deployed_etcd(props: VClusterProps) -> dict[str, Any]:
+    """The chart's own etcd StatefulSet: pinned, non-root, counted by the quota, kept on
+    uninstall. Its members are fixed once deployed: the chart starts every member with
+    `--initial-cluster-state=new` (`templates/etcd-statefulset.yaml`), so the data guard
+    refuses a change of their number."""
+    labels = props.labels.as_dict()
+    return {
+        "enabled": True,
+        "statefulSet": {
+            "labels": labels,
+            "pods": {"labels": labels},
+            "highAvailability": {"replicas": props.settings.etcd_members},
+            "image": {
+                "registry": versions.ETCD_IMAGE_REGISTRY,
+                "repository": versions.ETCD_IMAGE_REPOSITORY,
+                "tag": versions.ETCD_IMAGE_TAG,
+            },
+            "resources": ETCD_RESOURCES.as_kubernetes(),
+            "persistence": {
+                "volumeClaim": {"retentionPolicy": "Retain", "size": f"{ETCD_VOLUME_GIB}Gi"}
+            },
+            "security": {
+                "podSecurityContext": _POD_SECURITY,
+                "containerSecurityContext": _CONTAINER_SECURITY,
+            },
+        },
+    }
+
+
 def _manifests_text(props: VClusterProps) -> str:
     """The tenant guard as the YAML text the chart renders verbatim into the host."""
     documents = tenant_guard_manifests(props.host_namespace, props.labels.as_dict())
@@ -161,8 +237,8 @@ def vcluster_values(props: VClusterProps) -> dict[str, Any]:
     """The chart values of one vcluster (validated against the chart's schema in the tests)."""
     labels = props.labels.as_dict()
     backing_store = (
-        {"etcd": {"embedded": {"enabled": True}}}
-        if props.settings.backing_store is BackingStore.EMBEDDED_ETCD
+        {"etcd": {"deploy": _deployed_etcd(props)}}
+        if props.settings.etcd_members
         else {"database": {"embedded": {"enabled": True}}}
     )
     limit_range = props.container_defaults.as_kubernetes()
@@ -182,13 +258,7 @@ def vcluster_values(props: VClusterProps) -> dict[str, Any]:
                 "tag": props.chart_version,
             },
             "security": {
-                "podSecurityContext": {
-                    "runAsNonRoot": True,
-                    "runAsUser": _NON_ROOT_ID,
-                    "runAsGroup": _NON_ROOT_ID,
-                    "fsGroup": _NON_ROOT_ID,
-                    "seccompProfile": {"type": "RuntimeDefault"},
-                },
+                "podSecurityContext": _POD_SECURITY,
                 "containerSecurityContext": _CONTAINER_SECURITY,
             },
         },

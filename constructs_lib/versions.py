@@ -31,6 +31,11 @@ VCLUSTER_CHART_VERSION: Final = "0.36.1"
 # release (Apache-2.0, no licence key, no platform connection), tagged like the chart.
 VCLUSTER_IMAGE_REGISTRY: Final = "ghcr.io"
 VCLUSTER_IMAGE_REPOSITORY: Final = "loft-sh/vcluster-oss"
+# The etcd a vcluster deploys for HA (`backing_store: deployed-etcd`): the chart 0.36.1 default,
+# pinned here so a chart bump never moves the store under a team's data unseen.
+ETCD_IMAGE_REGISTRY: Final = "registry.k8s.io"
+ETCD_IMAGE_REPOSITORY: Final = "etcd"
+ETCD_IMAGE_TAG: Final = "3.6.8-0"
 CNPG_CHART_REPOSITORY: Final = "https://cloudnative-pg.github.io/charts"
 CNPG_OPERATOR_CHART_VERSION: Final = "0.29.0"
 CNPG_CLUSTER_CHART_VERSION: Final = "0.8.1"

@@ -279,18 +279,30 @@ CASES: list[tuple[str, str, str]] = [
     (
         "ha-with-sqlite",
         "teams: [{name: a1, vcluster: {replicas: 3}}]",
-        "teams[0] (a1).vcluster: replicas: 3 needs backing_store: embedded-etcd",
+        "teams[0] (a1).vcluster: replicas: 3 needs backing_store: deployed-etcd",
     ),
     (
         "even-etcd-replicas",
-        "teams: [{name: a1, vcluster: {replicas: 2, backing_store: embedded-etcd}}]",
+        "teams: [{name: a1, vcluster: {replicas: 2, backing_store: deployed-etcd}}]",
         "needs an odd number (1, 3 or 5)",
+    ),
+    (
+        "embedded-etcd-is-pro",
+        "teams: [{name: a1, vcluster: {replicas: 3, backing_store: embedded-etcd}}]",
+        "teams[0] (a1).vcluster.backing_store: embedded-etcd is a vCluster Pro feature: the "
+        "open-source image the platform runs (ghcr.io/loft-sh/vcluster-oss) refuses to start "
+        "with it; use backing_store: deployed-etcd for HA",
+    ),
+    (
+        "embedded-etcd-even-on-one-replica",
+        "teams: [{name: a1, vcluster: {backing_store: embedded-etcd}}]",
+        "teams[0] (a1).vcluster.backing_store: embedded-etcd is a vCluster Pro feature",
     ),
     (
         "unknown-backing-store",
         "teams: [{name: a1, vcluster: {backing_store: mysql}}]",
         "teams[0] (a1).vcluster.backing_store: "
-        "Input should be 'embedded-sqlite' or 'embedded-etcd'",
+        "Input should be 'embedded-sqlite' or 'deployed-etcd'",
     ),
     (
         "unknown-host-type",
@@ -333,6 +345,13 @@ CASES: list[tuple[str, str, str]] = [
         "teams: [{name: a1, database: {storage_gib: 40}, cache: {storage_gib: 10}}]",
         "teams[0] (a1).quota.storage_requests: the team's own platform needs 55Gi (vcluster "
         "control plane 5Gi, PostgreSQL 40Gi, cache 10Gi); the quota allows 50Gi",
+    ),
+    (
+        "quota-storage-below-a-deployed-etcd",
+        "teams: [{name: a1, vcluster: {replicas: 5, backing_store: deployed-etcd}, "
+        "quota: {cpu_limits: '16', storage_requests: 20Gi}}]",
+        "teams[0] (a1).quota.storage_requests: the team's own platform needs 25Gi (etcd 25Gi); "
+        "the quota allows 20Gi; raise quota.storage_requests to at least 25Gi",
     ),
     (
         "quota-memory-below-the-containers-defaults",

@@ -214,15 +214,16 @@ def test_rejects_unknown_keys_and_suggests_the_right_one(catalog_from: Parse) ->
 
 
 def test_rejects_ha_with_the_embedded_sqlite_store(catalog_from: Parse) -> None:
-    with pytest.raises(CatalogError, match=r"replicas: 3 needs backing_store: embedded-etcd"):
+    with pytest.raises(CatalogError, match=r"replicas: 3 needs backing_store: deployed-etcd"):
         catalog_from("teams: [{name: a1, vcluster: {replicas: 3}}]")
 
 
-def test_allows_ha_with_embedded_etcd(catalog_from: Parse) -> None:
+def test_allows_ha_with_deployed_etcd(catalog_from: Parse) -> None:
     catalog = catalog_from(
-        "teams: [{name: a1, vcluster: {replicas: 3, backing_store: embedded-etcd}}]"
+        "teams: [{name: a1, vcluster: {replicas: 3, backing_store: deployed-etcd}}]"
     )
     assert catalog.teams[0].vcluster.replicas == 3
+    assert catalog.teams[0].vcluster.etcd_members == 3
 
 
 def test_rejects_a_password_in_the_pg_state_connection_string(catalog_from: Parse) -> None:

@@ -120,7 +120,9 @@ def test_any_text_is_accepted_or_refused_cleanly(text: str) -> None:
                 "vcluster": st.fixed_dictionaries(
                     {"replicas": st.integers(0, 6)},
                     optional={
-                        "backing_store": st.sampled_from(["embedded-sqlite", "embedded-etcd"])
+                        "backing_store": st.sampled_from(
+                            ["embedded-sqlite", "deployed-etcd", "embedded-etcd"]
+                        )
                     },
                 ),
             },

@@ -81,11 +81,32 @@ def test_vcluster_values_fit_the_chart_schema_for_every_exposure(exposure: str) 
 
 
 @pytest.mark.reference
-def test_ha_values_with_embedded_etcd_fit_the_chart_schema() -> None:
-    values = vcluster_values(replicas=3, backing_store=BackingStore.EMBEDDED_ETCD)
+@pytest.mark.parametrize("members", [1, 3, 5])
+def test_ha_values_with_deployed_etcd_fit_the_chart_schema(members: int) -> None:
+    values = vcluster_values(replicas=members, backing_store=BackingStore.DEPLOYED_ETCD)
     assert vcluster_schema_errors(values) == []
-    assert values["controlPlane"]["statefulSet"]["highAvailability"]["replicas"] == 3
-    assert values["controlPlane"]["backingStore"] == {"etcd": {"embedded": {"enabled": True}}}
+    assert values["controlPlane"]["statefulSet"]["highAvailability"]["replicas"] == members
+    etcd = values["controlPlane"]["backingStore"]["etcd"]["deploy"]
+    assert etcd["statefulSet"]["highAvailability"]["replicas"] == members
+    assert "embedded" not in values["controlPlane"]["backingStore"]["etcd"]
+
+
+def test_deployed_etcd_is_pinned_non_root_kept_and_bounded() -> None:
+    etcd = vcluster_values(replicas=3, backing_store=BackingStore.DEPLOYED_ETCD)["controlPlane"][
+        "backingStore"
+    ]["etcd"]["deploy"]["statefulSet"]
+    assert etcd["image"] == {"registry": "registry.k8s.io", "repository": "etcd", "tag": "3.6.8-0"}
+    assert etcd["security"]["containerSecurityContext"]["runAsNonRoot"] is True
+    assert etcd["security"]["containerSecurityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert etcd["security"]["podSecurityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert etcd["persistence"]["volumeClaim"] == {"retentionPolicy": "Retain", "size": "5Gi"}
+    assert etcd["resources"]["limits"] == {"cpu": "500m", "memory": "512Mi"}
+    assert etcd["pods"]["labels"]["team"] == "a1"
+
+
+def test_embedded_etcd_is_refused_as_a_pro_feature_naming_deployed_etcd() -> None:
+    with pytest.raises(ValueError, match=r"vCluster Pro feature.*use backing_store: deployed-etcd"):
+        VClusterSettings(replicas=3, backing_store="embedded-etcd")
 
 
 def test_the_default_backing_store_is_embedded_sqlite() -> None:
@@ -99,7 +120,7 @@ def test_the_schema_check_rejects_the_removed_k3s_distro() -> None:
 
 
 def test_ha_on_sqlite_is_refused_by_the_settings_themselves() -> None:
-    with pytest.raises(ValueError, match="needs backing_store: embedded-etcd"):
+    with pytest.raises(ValueError, match="needs backing_store: deployed-etcd"):
         VClusterSettings(replicas=3)
 
 

@@ -1,6 +1,7 @@
 """Network isolation where the pods run: the reachability matrix on the host, denied flows too.
 
-Three teams side by side on one host: team-a with an HA database (and no egress), team-b with a
+Three teams side by side on one host: team-a with an HA database on an HA vcluster (three
+control-plane replicas over a deployed etcd of three members; no egress), team-b with a
 cache and public egress, team-c with neither and one partner network. Every policy that can
 select their pods on the host is evaluated together (tools/netpol): our host policies, the
 team's policies as the vcluster syncs them, and what the chart renders for our values (a
@@ -51,6 +52,8 @@ platform: {project: p}
 teams:
   - name: team-a
     database: {instances: 3}
+    vcluster: {replicas: 3, backing_store: deployed-etcd}
+    quota: {cpu_limits: "12"}
   - name: team-b
     cache: {}
     egress: {public: true}
@@ -58,7 +61,8 @@ teams:
     egress: {allow: [{cidr: 203.0.113.0/24, ports: [443]}]}
 """
 
-API, DNS, APP, PG, STATUS, VALKEY, WEBHOOK, ETCD = 8443, 1053, 8080, 5432, 8000, 6379, 9443, 2380
+API, DNS, APP, PG, STATUS, VALKEY, WEBHOOK = 8443, 1053, 8080, 5432, 8000, 6379, 9443
+ETCD, ETCD_PEER = 2379, 2380
 INTERNET = External("internet", "1.1.1.1")
 PARTNER = External("partner", "203.0.113.10")
 HOST_API = External("host-api", "172.18.0.2")  # a KIND node: the host API server, on 6443
@@ -86,6 +90,8 @@ class TeamPods:
         self.control_plane_peer = Pod(
             f"{team}/control-plane-1", host_namespace(team), control_plane, next(ips)
         )
+        etcd = {"app": "vcluster-etcd", "release": team}
+        self.etcd = [Pod(f"{team}/etcd-{n}", host_namespace(team), etcd, next(ips)) for n in (0, 1)]
         apps = f"{team}-apps"
         self.coredns = pod("coredns", "kube-system", **{"k8s-app": "vcluster-kube-dns"})
         self.app = pod("app", apps, **{"app.kubernetes.io/name": "app"})
@@ -172,6 +178,24 @@ def matrix() -> Iterator[Flow]:
         yield deny(t.db[0], HOST_API, PG)
         for pod in (t.app, t.debug, t.db[0]):
             yield deny(pod, METADATA, 80)
+    # team-a: its deployed etcd, reached by its control plane (clients) and its members only.
+    yield allow(A.control_plane, A.etcd[0], ETCD)
+    yield deny(A.control_plane, A.etcd[0], ETCD_PEER)
+    yield allow(A.etcd[0], A.etcd[1], ETCD_PEER)
+    yield allow(A.etcd[0], A.etcd[1], ETCD)
+    yield deny(A.etcd[0], A.etcd[1], 2381)
+    yield allow(A.etcd[0], KUBE_DNS, 53, "UDP")  # its peers' names
+    yield deny(A.etcd[0], A.control_plane, API)
+    yield deny(A.etcd[0], HOST_API, 6443)
+    yield deny(A.etcd[0], INTERNET, 443)
+    yield deny(A.etcd[0], INTERNET, ETCD_PEER)
+    yield deny(A.etcd[0], INTERNET, 53, "UDP")
+    yield deny(A.control_plane, INTERNET, ETCD)
+    yield deny(INTERNET, A.etcd[0], ETCD)
+    for pod in (A.app, A.debug, A.coredns, A.impostor):
+        yield deny(pod, A.etcd[0], ETCD)
+    yield deny(B.control_plane, A.etcd[0], ETCD)
+    yield deny(B.app, A.etcd[0], ETCD)
     # team-a: its database, reached by its app and its operator only.
     yield allow(A.app, A.db[0], PG)
     yield deny(A.app, A.db[0], STATUS)

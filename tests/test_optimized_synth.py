@@ -40,7 +40,8 @@ platform:
 teams:
   - name: team-a
     database: {}
-    vcluster: {replicas: 3, backing_store: embedded-etcd}
+    vcluster: {replicas: 3, backing_store: deployed-etcd}
+    quota: {cpu_limits: "10"}
   - name: team-b
 """
 

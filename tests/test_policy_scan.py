@@ -26,7 +26,7 @@ platform:
   state: {backend: s3, bucket: tf-state, region: eu-west-1}
 teams:
   - {name: full, database: {instances: 3}, cache: {},
-     vcluster: {replicas: 3, backing_store: embedded-etcd}, quota: {cpu_limits: "12"}}
+     vcluster: {replicas: 3, backing_store: deployed-etcd}, quota: {cpu_limits: "12"}}
   - {name: ingress-only}
 """
 

@@ -103,3 +103,21 @@ def test_a_change_to_a_teams_egress_is_called_out(synth: Synth, catalog_from: Pa
     assert "- `vcluster-a1`: workloads may now reach **203.0.113.0/24:443**." in report
     assert "- `vcluster-b2`: workloads may no longer reach public addresses." in report
     assert "Egress" not in render(compare(closed, closed, base_label="main"))
+
+
+def test_a_store_change_is_shown_as_replacing_everything_inside_the_vcluster(
+    synth: Synth, catalog_from: Parse
+) -> None:
+    on_sqlite = synth(catalog_from("teams: [{name: a1}, {name: b2}]"))
+    on_etcd = synth(
+        catalog_from(
+            "teams: [{name: a1, vcluster: {replicas: 3, backing_store: deployed-etcd}}, {name: b2}]"
+        )
+    )
+    report = render(compare(on_sqlite, on_etcd, base_label="main"))
+    assert (
+        "- `vcluster-a1`: backing store embedded-sqlite → deployed-etcd (3 members): the "
+        "virtual cluster **starts empty**; everything inside it is **replaced** (the resources "
+        "of stack `a1`, data included)." in report
+    )
+    assert "vcluster-b2`: backing store" not in report

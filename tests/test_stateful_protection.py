@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from catalog.data_guard import check_stateful_removals, essentials
+from catalog.data_guard import check_stateful_removals, check_store_changes, essentials
 from catalog.loader import CatalogError, parse_catalog
 from tests.conftest import (
     Parse,
@@ -237,3 +237,103 @@ def test_the_guard_keeps_only_what_it_reads_of_each_stack(deployed: Synthesized)
         "output": {},
     }
     assert essentials(deployed["keep"]) == {"resource": {"helm_release": {}}, "output": {}}
+
+
+# --- a store change starts the virtual cluster empty -------------------------------------
+
+ON_SQLITE = "teams: [{name: data, database: {}}, {name: cached, cache: {}}, {name: plain}]"
+
+
+@pytest.fixture(scope="module")
+def on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(parse_catalog(ON_SQLITE), tmp_path_factory.mktemp("sqlite"))
+
+
+def moved_to_etcd(team: str, *, extra: str = "") -> str:
+    entries = {"data": "database: {}", "cached": "cache: {}", "plain": ""}
+    lines = []
+    for name, body in entries.items():
+        fields = [f"name: {name}", body] if body else [f"name: {name}"]
+        if name == team:
+            fields.append("vcluster: {backing_store: deployed-etcd}" + extra)
+        lines.append("{" + ", ".join(fields) + "}")
+    return "teams: [" + ", ".join(lines) + "]"
+
+
+def test_refuses_a_store_change_under_a_database(
+    on_sqlite: Synthesized, catalog_from: Parse
+) -> None:
+    with pytest.raises(CatalogError) as refused:
+        check_store_changes(on_sqlite, catalog_from(moved_to_etcd("data")), source="p.yaml")
+    assert str(refused.value) == (
+        "p.yaml: teams[0] (data).vcluster.backing_store: changing it from embedded-sqlite to "
+        "deployed-etcd starts the team's virtual cluster empty (the open-source vcluster moves "
+        "nothing between stores), and the vcluster then deletes its pods and the volumes of its "
+        "PostgreSQL database on the host; to do it on purpose, take a backup, set "
+        "`decommission: true` on the team and apply the change, then restore into the new "
+        "store (README.md, 'HA: what runs on the open-source build')"
+    )
+
+
+def test_refuses_a_store_change_under_a_cache(on_sqlite: Synthesized, catalog_from: Parse) -> None:
+    with pytest.raises(CatalogError, match=r"teams\[1\] \(cached\).*volumes of its cache on"):
+        check_store_changes(on_sqlite, catalog_from(moved_to_etcd("cached")), source="p.yaml")
+
+
+def test_a_team_without_data_may_change_its_store(
+    on_sqlite: Synthesized, catalog_from: Parse
+) -> None:
+    check_store_changes(on_sqlite, catalog_from(moved_to_etcd("plain")), source="p.yaml")
+
+
+def test_a_team_marked_for_decommissioning_may_change_its_store(
+    on_sqlite: Synthesized, catalog_from: Parse
+) -> None:
+    marked = moved_to_etcd("data").replace("name: data", "name: data, decommission: true")
+    check_store_changes(on_sqlite, catalog_from(marked), source="p.yaml")
+
+
+def test_refuses_changing_the_members_of_a_deployed_etcd(catalog_from: Parse, synth: Synth) -> None:
+    three = synth(
+        catalog_from(
+            moved_to_etcd("plain", extra="").replace(
+                "backing_store: deployed-etcd", "replicas: 3, backing_store: deployed-etcd"
+            )
+        )
+    )
+    with pytest.raises(
+        CatalogError,
+        match=r"teams\[2\] \(plain\)\.vcluster\.replicas: the deployed etcd's members are "
+        r"fixed once it runs .* changing 3 to 1 splits it",
+    ):
+        check_store_changes(
+            three,
+            catalog_from(
+                moved_to_etcd("plain").replace(
+                    "backing_store: deployed-etcd", "replicas: 1, backing_store: deployed-etcd"
+                )
+            ),
+            source="p.yaml",
+        )
+
+
+def test_the_guard_reads_the_store_of_every_vcluster_stack(on_sqlite: Synthesized) -> None:
+    assert essentials(on_sqlite["vcluster-data"])["store"] == {
+        "name": "embedded-sqlite",
+        "etcd_members": 0,
+    }
+    assert "store" not in essentials(on_sqlite["data"])
+
+
+def test_main_refuses_a_store_change_and_leaves_the_output(tmp_path: Path) -> None:
+    outdir = tmp_path / "cdktf.out"
+    catalog = tmp_path / "platform.yaml"
+    catalog.write_text(ON_SQLITE)
+    assert run_main(tmp_path, catalog, outdir).returncode == 0
+    before = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
+    catalog.write_text(moved_to_etcd("data"))
+    result = run_main(tmp_path, catalog, outdir)
+    assert result.returncode == 2
+    assert "(data).vcluster.backing_store: changing it from embedded-sqlite" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()} == before

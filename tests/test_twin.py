@@ -41,7 +41,7 @@ platform:
 teams:
   - name: payments
     database: {instances: 3}
-    vcluster: {replicas: 3, backing_store: embedded-etcd}
+    vcluster: {replicas: 3, backing_store: deployed-etcd}
     egress: {allow: [{cidr: 203.0.113.0/24, ports: [443]}]}
     quota: {cpu_limits: "12", memory_limits: 24Gi}
   - name: search

@@ -59,11 +59,13 @@ def test_every_synthesized_values_document_fits_the_chart_schema(synthesized: Sy
 
 def test_a_teams_vcluster_settings_reach_its_release(catalog_from: Parse, synth: Synth) -> None:
     stacks = synth(
-        catalog_from("teams: [{name: a1, vcluster: {replicas: 3, backing_store: embedded-etcd}}]")
+        catalog_from("teams: [{name: a1, vcluster: {replicas: 3, backing_store: deployed-etcd}}]")
     )
     values = values_of(release_of(stacks, "a1"))
     assert values["controlPlane"]["statefulSet"]["highAvailability"]["replicas"] == 3
-    assert values["controlPlane"]["backingStore"] == {"etcd": {"embedded": {"enabled": True}}}
+    etcd = values["controlPlane"]["backingStore"]["etcd"]["deploy"]
+    assert etcd["enabled"] is True
+    assert etcd["statefulSet"]["highAvailability"]["replicas"] == 3
 
 
 def test_one_pinned_vcluster_release_per_team_with_the_k8s_distro(synthesized: Synthesized) -> None:
@@ -176,7 +178,9 @@ def test_api_server_port_stays_reachable_through_the_network_policy(
 ) -> None:
     host = resources(synthesized["vcluster-team-a"], "kubernetes_network_policy_v1").values()
     control_plane = next(p for p in host if p["metadata"]["name"] == "control-plane")
-    assert control_plane["spec"]["pod_selector"] == {"match_labels": {"release": "team-a"}}
+    assert control_plane["spec"]["pod_selector"] == {
+        "match_labels": {"app": "vcluster", "release": "team-a"}
+    }
     assert control_plane["spec"]["ingress"][0] == {"ports": [{"port": "8443", "protocol": "TCP"}]}
 
 
@@ -194,7 +198,7 @@ def test_a_team_with_a_database_lets_its_api_server_call_the_operators_webhook(
     webhook = next(p for p in host if p["metadata"]["name"] == "webhook-cnpg-system-9443")
     assert webhook["spec"]["ingress"] == [
         {
-            "from": [{"pod_selector": {"match_labels": {"release": "team-a"}}}],
+            "from": [{"pod_selector": {"match_labels": {"app": "vcluster", "release": "team-a"}}}],
             "ports": [{"port": "9443", "protocol": "TCP"}],
         }
     ]

@@ -2,7 +2,8 @@
 
 Synthesizes the catalog at the base revision (with that revision's code) and in the working
 tree, compares the two, and prints a Markdown report fit for a pull-request comment. It shouts
-about changes that destroy data: replacing the KIND cluster, removing a database or a team.
+about changes that destroy data: replacing the KIND cluster, removing a database or a team,
+changing a vcluster's store (its virtual cluster starts empty).
 
 Exit code: 0 nothing changed, 1 something changed, 2 the review could not run.
 """
@@ -23,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from catalog.stack_names import VCLUSTER_STACK_PREFIX
 from catalog.synthesized_stacks import read_stack_bytes
+from catalog.vcluster_store import store_of
 from constructs_lib.cache_props import CACHE_CHART
 from constructs_lib.paths import PROJECT_ROOT
 from constructs_lib.postgres_props import DATABASE_CHART
@@ -106,6 +109,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
             change.status = "unchanged"
         changes.append(change)
         dangers.extend(_dangers(change, base.get(name, {})))
+        dangers.extend(_store_change(name, base.get(name, {}), head.get(name, {})))
         egress.extend(_egress_change(name, base.get(name, {}), head.get(name, {})))
     return Review(base=base_label, stacks=changes, dangers=dangers, egress=egress)
 
@@ -165,6 +169,18 @@ def _dangers(change: StackChange, base_stack: dict[str, Any]) -> Iterable[str]:
                     f"`{change.name}`: the cache `{address}` is **removed**, with its volume "
                     "(not guarded: a cache holds no data of record)."
                 )
+
+
+def _store_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Iterable[str]:
+    """A vcluster whose store changes starts empty: all of its team's stack is replaced."""
+    before, after = store_of(base), store_of(head)
+    if before is None or after is None or before == after:
+        return
+    team = name.removeprefix(VCLUSTER_STACK_PREFIX)
+    yield (
+        f"`{name}`: backing store {before} → {after}: the virtual cluster **starts empty**; "
+        f"everything inside it is **replaced** (the resources of stack `{team}`, data included)."
+    )
 
 
 def render(review: Review) -> str:

@@ -56,9 +56,10 @@ teams:
   - name: team-b
     cache: {{}}
   - name: team-c
-    vcluster: {{replicas: 3, backing_store: embedded-etcd}}
+    vcluster: {{replicas: 3, backing_store: deployed-etcd}}
     database: {{}}
     cache: {{}}
+    quota: {{cpu_limits: "10"}}
 """
 
 
