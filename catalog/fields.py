@@ -18,6 +18,10 @@ RESERVED_TEAM_NAMES: Final = frozenset({"default", "kube-system", "kube-public",
 MAX_TEAM_NAME_LENGTH: Final = 40
 
 NODE_PORT_RANGE: Final = range(30000, 32768)
+#: The lower band of that range Kubernetes keeps for fixed NodePorts (KEP-3668, GA in 1.29:
+#: min(max(16, 2768 / 32), 128) = 86 ports): random allocations take it last, so a fixed port
+#: above it may already be held by some other Service.
+STATIC_NODE_PORT_BAND: Final = range(30000, 30086)
 
 
 _DNS_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")

@@ -19,6 +19,10 @@ DEFAULT_CATALOG: Final = Path("platform.yaml")
 
 #: A catalog is a few lines per team; 5 MiB is over 10,000 teams. Larger is a mistake.
 MAX_CATALOG_BYTES: Final = 5 * 1024 * 1024
+#: How deep collections may nest. The deepest a catalog goes is 6
+#: (`teams[].egress.allow[].ports[]` below the top mapping); 32 leaves room for any future
+#: field and stays far below what exhausts the parser's recursion.
+MAX_NESTING: Final = 32
 
 
 class CatalogError(Exception):
@@ -42,6 +46,8 @@ class _StrictLoader(yaml.SafeLoader):
     an alias can expand a few lines into gigabytes; both are refused at once, with the line.
     """
 
+    _depth = 0
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         event = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -50,7 +56,18 @@ class _StrictLoader(yaml.SafeLoader):
                 f"line {mark.line + 1}: YAML anchors and aliases (& and *) are not allowed in "
                 "the catalog; write the values out"
             )
-        return super().compose_node(parent, index)
+        # Composing recurses once per level: refuse a pathological depth before Python's
+        # recursion limit turns it into a traceback.
+        if self._depth >= MAX_NESTING:
+            raise CatalogError(
+                f"line {event.start_mark.line + 1}: the catalog nests deeper than {MAX_NESTING} "
+                "levels (a catalog needs at most 6); is this the right file?"
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen: dict[Any, int] = {}

@@ -7,7 +7,7 @@ receives these frozen models and never sees raw YAML.
 from __future__ import annotations
 
 import hashlib
-from typing import Self
+from typing import Final, Self
 
 from pydantic import Field, model_validator
 
@@ -24,9 +24,25 @@ def default_node_port(team_name: str, pool: PortPool) -> int:
     return pool.first_port + int.from_bytes(digest[:8], "big") % pool.size
 
 
+#: The most teams one catalog may hold: what the benchmark proves (docs/benchmarks.md: 1000
+#: teams synthesize in about 50 s on 2 CPUs, a pull request at that size in 8 s). Past it,
+#: time and memory have not been measured: split the platform.
+MAX_TEAMS: Final = 1000
+
+
 class Catalog(CatalogModel):
     platform: Platform = Field(default_factory=Platform)
     teams: ListOf[Team] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _within_the_measured_size(self) -> Self:
+        if len(self.teams) > MAX_TEAMS:
+            raise ValueError(
+                f"teams: {len(self.teams)} teams are more than the {MAX_TEAMS} one catalog is "
+                "measured for (docs/benchmarks.md); split the platform into several catalogs, "
+                "each with its own output and state prefix"
+            )
+        return self
 
     @model_validator(mode="after")
     def _teams_are_unique(self) -> Self:

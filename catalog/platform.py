@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
 from catalog.fields import (
-    NODE_PORT_RANGE,
+    STATIC_NODE_PORT_BAND,
     CatalogModel,
     ChartVersion,
     Hostname,
@@ -39,12 +39,15 @@ class PortPool(CatalogModel):
     )
 
     @model_validator(mode="after")
-    def _fits_node_port_range(self) -> Self:
+    def _fits_the_static_band(self) -> Self:
         last = self.first_port + self.size - 1
-        if last >= NODE_PORT_RANGE.stop:
+        band = STATIC_NODE_PORT_BAND
+        if last >= band.stop:
             raise ValueError(
-                f"pool {self.first_port}-{last} runs past the NodePort range end "
-                f"{NODE_PORT_RANGE.stop - 1}; lower first_port or size"
+                f"pool {self.first_port}-{last} runs past {band.stop - 1}, the end of the band "
+                f"Kubernetes keeps for fixed NodePorts ({band.start}-{band.stop - 1}): a port "
+                "above it may already be taken by a randomly allocated NodePort; lower "
+                f"first_port or size (at most {len(band)} ports)"
             )
         return self
 

@@ -268,7 +268,19 @@ CASES: list[tuple[str, str, str]] = [
     (
         "pool-past-range-end",
         "platform: {host: {port_pool: {first_port: 32760, size: 20}}}\n" + KIND_TEAM,
-        "platform.host.port_pool: pool 32760-32779 runs past the NodePort range end 32767",
+        "platform.host.port_pool: pool 32760-32779 runs past 30085, the end of the band",
+    ),
+    (
+        "pool-past-the-static-node-port-band",
+        "platform: {host: {port_pool: {first_port: 30070, size: 20}}}\n" + KIND_TEAM,
+        "platform.host.port_pool: pool 30070-30089 runs past 30085, the end of the band "
+        "Kubernetes keeps for fixed NodePorts (30000-30085): a port above it may already be "
+        "taken by a randomly allocated NodePort; lower first_port or size (at most 86 ports)",
+    ),
+    (
+        "pool-larger-than-the-static-band",
+        "platform: {host: {port_pool: {size: 100}}}\n" + KIND_TEAM,
+        "platform.host.port_pool: pool 30000-30099 runs past 30085",
     ),
     (
         "node-port-on-existing-host",
@@ -359,6 +371,23 @@ CASES: list[tuple[str, str, str]] = [
         "teams[0] (a1).quota.memory_limits: the team's own platform needs 2986Mi (vcluster control "
         "plane 1024Mi, CoreDNS 170Mi, app 256Mi, PostgreSQL 512Mi, PostgreSQL init job 512Mi, "
         "CloudNativePG operator 512Mi); the quota allows 2048Mi",
+    ),
+    # structure no real catalog has
+    (
+        "nested-ten-thousand-brackets-deep",
+        "teams: " + "[" * 10_000 + "]" * 10_000 + "\n",
+        "line 1: the catalog nests deeper than 32 levels (a catalog needs at most 6)",
+    ),
+    (
+        "nested-mappings-in-block-style",
+        "teams:\n" + "".join("  " * i + "- x:\n" for i in range(40)),
+        "line 17: the catalog nests deeper than 32 levels",
+    ),
+    (
+        "more-teams-than-one-catalog-is-measured-for",
+        EXISTING + "teams:\n" + "".join(f"  - name: t{i}\n" for i in range(1001)),
+        "teams: 1001 teams are more than the 1000 one catalog is measured for "
+        "(docs/benchmarks.md); split the platform into several catalogs",
     ),
     # state paths that would escape their prefix
     (
