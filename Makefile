@@ -25,11 +25,13 @@ unexport TF_CLI_CONFIG_FILE
 endif
 endif
 
-.PHONY: help setup synth generate test test-fast lint clean
+.PHONY: help app dev setup twin synth watch generate test test-fast lint clean
 
 help:
 	@echo "make synth   install what is missing, synthesize platform.yaml into cdktf.out/"
 	@echo "             (BASE=<rev>: reuse only the output committed at that revision)"
+	@echo "make watch   keep a warm synthesis process: re-synthesize on every catalog change, and"
+	@echo "             serve make synth/generate/review in about a second (Ctrl-C ends it)"
 	@echo "make generate  synthesize and rewrite every committed output: cdktf.out/, atlantis.yaml"
 	@echo "             and the README's stack picture (what a pull request commits)"
 	@echo "make test    install what is missing, run the whole test suite"
@@ -41,11 +43,18 @@ $(PIPENV):
 	@python3 -m venv $(TOOLS)
 	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check pipenv==$(PIPENV_VERSION)
 
-.venv/.synced: Pipfile.lock | $(PIPENV)
-	@$(PIPENV) sync --dev
+# The app's packages alone (synth, generate, watch, review), then the development packages
+# (tests, linters, the policy scan, the rehearsal's stand-ins) for the targets that use them.
+.venv/.synced-app: Pipfile.lock | $(PIPENV)
+	@$(PIPENV) sync
 	@# cdktf.json runs the app as `python -O` (README, "Performance at scale"). Compile the
 	@# optimized bytecode once here, or the first run pays for it (and, where
 	@# PYTHONDONTWRITEBYTECODE is set, every run does: about 15 s).
+	@.venv/bin/python -O -m compileall -q -j 0 .venv/lib >/dev/null
+	@touch $@
+
+.venv/.synced: Pipfile.lock .venv/.synced-app | $(PIPENV)
+	@$(PIPENV) sync --dev
 	@.venv/bin/python -O -m compileall -q -j 0 .venv/lib >/dev/null
 	@touch $@
 
@@ -64,21 +73,28 @@ twin/node_modules/.synced: twin/package-lock.json
 	@npm ci --prefix twin --no-audit --no-fund --loglevel=error
 	@touch $@
 
-setup: .venv/.synced node_modules/.synced twin/.venv/.synced twin/node_modules/.synced
+# What the app needs (synth, generate, watch); the development packages; the twin (its tests).
+app: .venv/.synced-app node_modules/.synced
+dev: app .venv/.synced
+twin: twin/.venv/.synced twin/node_modules/.synced
+setup: dev twin
 
-synth: setup
+synth: app
 	@CI=true $(if $(BASE),SYNTH_BASE=$(BASE)) $(PIPENV) run synth $(if $(OUTDIR),--output $(OUTDIR))
 
-generate: setup
+watch: app
+	@$(PIPENV) run watch $(if $(OUTDIR),--output $(OUTDIR))
+
+generate: app
 	@$(PIPENV) run generate
 
 test: setup
 	@$(PIPENV) run test
 
-test-fast: setup
+test-fast: dev
 	@$(PIPENV) run test-fast
 
-lint: setup
+lint: dev
 	@$(PIPENV) run lint
 	@$(PIPENV) run typecheck
 

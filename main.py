@@ -42,26 +42,23 @@ def main() -> int:
 
 
 def _synthesize(outdir: Path) -> int:
-    from catalog.data_guard import load_catalog_for_synth
-    from catalog.loader import CatalogError, catalog_path
+    from catalog.loader import catalog_path
     from synthesis.run import BASE_ENV
+    from synthesis.warm import synthesize_warm
 
     base = os.environ.get(BASE_ENV) or None
-    try:
-        catalog = load_catalog_for_synth(catalog_path(), outdir, base=base)
-    except CatalogError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    # A warm process (`make watch`) with exactly this code does it without starting jsii.
+    served = synthesize_warm(catalog_path(), outdir, base=base)
+    if served is not None:
+        return served
 
-    from synthesis.errors import SynthesisError
-    from synthesis.run import synthesize
+    from synthesis.entry import synthesize_catalog
 
-    try:
-        synthesize(catalog, outdir, base=base)
-    except SynthesisError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    return 0
+    return synthesize_catalog(catalog_path(), outdir, base=base, say=_to_stderr)
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,12 @@ import pytest
 import yaml
 
 from synthesis.quiet_jsii import quiet_jsii
+from synthesis.warm import WARM_ENV
 
 quiet_jsii()
+# Every synthesis of the suite runs cold, whatever `make watch` a developer keeps running;
+# tests/test_warm_synthesis.py starts warm processes of its own, in directories of its own.
+os.environ[WARM_ENV] = "0"
 
 from cdktf import TerraformStack, Testing
 from constructs import Construct
