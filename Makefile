@@ -15,7 +15,7 @@ export PIPENV_NOSPIN := 1
 export PIPENV_DONT_LOAD_ENV := 1
 # cdktf: no telemetry, no version check against the network. (CI is not set here: the test run
 # refuses to skip the tests that need ../shared/reference when CI is set, and a bare clone has
-# none. `make synth` sets it for cdktf alone, which then prints no spinner.)
+# none.)
 export CHECKPOINT_DISABLE := 1
 export CDKTF_DISABLE_PLUGIN_CACHE_ENV := 1
 # A TF_CLI_CONFIG_FILE that points nowhere makes every terraform call warn; ignore it then.
@@ -25,7 +25,7 @@ unexport TF_CLI_CONFIG_FILE
 endif
 endif
 
-.PHONY: help app dev setup twin synth watch generate test test-fast lint clean
+.PHONY: help app cli dev setup twin synth watch generate test test-fast lint clean
 
 help:
 	@echo "make synth   install what is missing, synthesize platform.yaml into cdktf.out/"
@@ -34,6 +34,7 @@ help:
 	@echo "             serve make synth/generate/review in about a second (Ctrl-C ends it)"
 	@echo "make generate  synthesize and rewrite every committed output: cdktf.out/, atlantis.yaml"
 	@echo "             and the README's stack picture (what a pull request commits)"
+	@echo "make cli     install the pinned cdktf CLI (for cdktf deploy; make test installs it too)"
 	@echo "make test    install what is missing, run the whole test suite"
 	@echo "make test-fast  the suite without the CLI runs, large catalogs, rehearsal and twin"
 	@echo "make lint    ruff and mypy"
@@ -73,14 +74,16 @@ twin/node_modules/.synced: twin/package-lock.json
 	@npm ci --prefix twin --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# What the app needs (synth, generate, watch); the development packages; the twin (its tests).
-app: .venv/.synced-app node_modules/.synced
+# What the app needs (synth, generate, watch: Python alone); the pinned cdktf CLI (deploy, and
+# the tests that run it); the development packages; the twin (its tests).
+app: .venv/.synced-app
+cli: node_modules/.synced
 dev: app .venv/.synced
 twin: twin/.venv/.synced twin/node_modules/.synced
-setup: dev twin
+setup: dev cli twin
 
 synth: app
-	@CI=true $(if $(BASE),SYNTH_BASE=$(BASE)) $(PIPENV) run synth $(if $(OUTDIR),--output $(OUTDIR))
+	@$(if $(BASE),SYNTH_BASE=$(BASE)) $(PIPENV) run synth $(if $(OUTDIR),--output $(OUTDIR))
 
 watch: app
 	@$(PIPENV) run watch $(if $(OUTDIR),--output $(OUTDIR))

@@ -13,6 +13,7 @@ import argparse
 import os
 import platform
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -29,6 +30,7 @@ import yaml
 from constructs_lib.paths import PROJECT_ROOT
 from synthesis.inputs import copy_app_code
 from synthesis.quiet_jsii import QUIET_JSII_ENV
+from synthesis.warm import WARM_DIR_ENV, WARM_ENV
 from tools.synth_command import app_python, synth_command
 
 SIZES: Final = (2, 10, 100, 1000)
@@ -270,6 +272,16 @@ def run(sizes: Sequence[int], repeat: int) -> str:
                 ok_codes=(0, 1),
             )
             rows.append((f"`review --base`, {largest} teams, one changed", pull_requests["review"]))
+            rows += _warm_rows(
+                work,
+                env=env,
+                app=app,
+                catalog=catalog,
+                reviewed=reviewed,
+                repo=repo,
+                repeat=repeat,
+                results=pull_requests,
+            )
             checked = measure(
                 [python, "main.py"],
                 env=dict(env, PLATFORM_CONFIG=str(catalog), CDKTF_OUTDIR=str(work / "checked")),
@@ -306,6 +318,111 @@ def run(sizes: Sequence[int], repeat: int) -> str:
         jsii_ms=jsii_floor(env),
         repeat=repeat,
     )
+
+
+class _WarmProcess:
+    """`make watch`, started for the bench on a catalog of its own, sockets in `work`."""
+
+    def __init__(self, work: Path, env: dict[str, str]) -> None:
+        self.env = {k: v for k, v in env.items() if k != WARM_ENV} | {
+            WARM_DIR_ENV: str(work / "warm-sockets")
+        }
+        watched = work / "watched.yaml"
+        watched.write_text((PROJECT_ROOT / "platform.yaml").read_text())
+        self.process = subprocess.Popen(
+            [
+                *app_python(),
+                "-m",
+                "synthesis.warm",
+                "--catalog",
+                str(watched),
+                "--output",
+                str(work / "watched.out"),
+            ],
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for line in self.process.stderr or ():
+            if "synthesized in" in line:
+                return
+        raise RuntimeError("the warm process did not start")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+
+
+def _warm_rows(
+    work: Path,
+    *,
+    env: dict[str, str],
+    app: list[str],
+    catalog: Path,
+    reviewed: Path,
+    repo: Path,
+    repeat: int,
+    results: dict[str, Measurement],
+) -> list[tuple[str, Measurement]]:
+    """The everyday loop with `make watch` running: edit one team's replicas, synth, review."""
+    warm = _WarmProcess(work, env)
+    try:
+        small = work / "small.yaml"
+        small.write_text((PROJECT_ROOT / "platform.yaml").read_text())
+        small_out = work / "small-out"
+        subprocess.run(
+            app,
+            cwd=PROJECT_ROOT,
+            check=True,
+            capture_output=True,
+            env=dict(warm.env, PLATFORM_CONFIG=str(small), CDKTF_OUTDIR=str(small_out)),
+        )
+        small_reviewed = work / "small-reviewed"
+        _copy(small_out, small_reviewed)
+        edited = work / "small-edited.yaml"
+        edited.write_text(_one_team_changed(small.read_text(), added=False))
+        results["warm default"] = measure(
+            app,
+            env=dict(warm.env, PLATFORM_CONFIG=str(edited), CDKTF_OUTDIR=str(small_out)),
+            cwd=PROJECT_ROOT,
+            repeat=repeat,
+            fresh=partial(_copy, small_reviewed, small_out),
+        )
+        pr_catalog = work / "pr-False.yaml"
+        pr_out = work / "warm-pr-out"
+        results["warm large"] = measure(
+            app,
+            env=dict(warm.env, PLATFORM_CONFIG=str(pr_catalog), CDKTF_OUTDIR=str(pr_out)),
+            cwd=PROJECT_ROOT,
+            repeat=repeat,
+            fresh=partial(_copy, reviewed, pr_out),
+        )
+        results["warm review"] = measure(
+            [app[0], "-m", "tools.review", "--base", "HEAD", "--repo", str(repo)],
+            env=warm.env,
+            cwd=PROJECT_ROOT,
+            repeat=repeat,
+            ok_codes=(0, 1),
+        )
+    finally:
+        warm.stop()
+    largest = len(yaml.safe_load(catalog.read_text())["teams"])
+    return [
+        (
+            "with `make watch` running: default catalog, one team's replicas edited, then synth",
+            results["warm default"],
+        ),
+        (
+            f"with `make watch` running: {largest} teams, one team's replicas edited, then synth",
+            results["warm large"],
+        ),
+        (
+            f"with `make watch` running: `review --base`, {largest} teams, one changed",
+            results["warm review"],
+        ),
+    ]
 
 
 def _clear(path: Path) -> None:
@@ -384,6 +501,13 @@ def render(
                 2,
             )
     target("`cdktf synth` / the app command", cli.wall_s / direct.wall_s, 1.5)
+    for key, name, bound in (
+        ("warm default", "warm: edit one team, synth (default catalog)", 1.0),
+        ("warm large", "warm: edit one team, synth (1000 teams)", 3.0),
+        ("warm review", "warm: `review --base` of that change (1000 teams)", 3.0),
+    ):
+        if key in pull_requests:
+            target(name, pull_requests[key].wall_s, bound, " s")
     noop_s, create_s = jsii_ms
     lines += [
         "",

@@ -62,3 +62,26 @@ def run_app(
         timeout=timeout,
         check=False,
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`pipenv run synth [--output DIR]`: the app command of cdktf.json, without the CLI.
+
+    What `cdktf synth` runs, minus the Node CLI around it (the app reads cdktf.json's context
+    itself, and the suite proves both write the same bytes): synthesis needs Python alone.
+    """
+    import argparse  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(prog="synth", description="the app command of cdktf.json")
+    parser.add_argument("--output", type=Path, default=None, help="default: cdktf.out")
+    args = parser.parse_args(argv)
+    env = dict(os.environ)
+    if args.output is not None:
+        env["CDKTF_OUTDIR"] = str(args.output)
+    command = synth_command()
+    os.execve(command[0], command, env)
+    return 1  # not reached: the app takes over this process
+
+
+if __name__ == "__main__":
+    sys.exit(main())
