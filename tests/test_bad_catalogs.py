@@ -385,9 +385,9 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         "more-teams-than-one-catalog-is-measured-for",
-        EXISTING + "teams:\n" + "".join(f"  - name: t{i}\n" for i in range(1001)),
-        "teams: 1001 teams are more than the 1000 one catalog is measured for "
-        "(docs/benchmarks.md); split the platform into several catalogs",
+        EXISTING + "teams:\n" + "".join(f"  - name: t{i}\n" for i in range(2001)),
+        "teams: 2001 teams are more than the 2000 one catalog is measured for "
+        "(README, 'Performance at scale'); split the platform into several catalogs",
     ),
     # state paths that would escape their prefix
     (

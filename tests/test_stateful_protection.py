@@ -13,6 +13,7 @@ import yaml
 
 from catalog.data_guard import check_stateful_removals, check_store_changes, essentials
 from catalog.loader import CatalogError, parse_catalog
+from catalog.vcluster_store import store_of_text, store_of_values
 from tests.conftest import (
     Parse,
     Synth,
@@ -81,18 +82,25 @@ def test_teams_without_data_come_and_go_freely(deployed: Synthesized, catalog_fr
     )
 
 
-def test_main_refuses_and_leaves_the_earlier_output_as_it_was(tmp_path: Path) -> None:
+def refused_after(tmp_path: Path, deployed: str, changed: str) -> str:
+    """`main.py` on `changed` over the output of `deployed`: refused with exit 2, the output
+    left exactly as it was; the refusal's stderr."""
     outdir = tmp_path / "cdktf.out"
     catalog = tmp_path / "platform.yaml"
-    catalog.write_text(WITH_DATABASE)
+    catalog.write_text(deployed)
     assert run_main(tmp_path, catalog, outdir).returncode == 0
     before = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
-    catalog.write_text("teams: [{name: keep}]")
+    catalog.write_text(changed)
     result = run_main(tmp_path, catalog, outdir)
     assert result.returncode == 2
-    assert "removing team 'data' would destroy its PostgreSQL database" in result.stderr
-    assert "decommission: true" in result.stderr
     assert {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()} == before
+    return result.stderr
+
+
+def test_main_refuses_and_leaves_the_earlier_output_as_it_was(tmp_path: Path) -> None:
+    stderr = refused_after(tmp_path, WITH_DATABASE, "teams: [{name: keep}]")
+    assert "removing team 'data' would destroy its PostgreSQL database" in stderr
+    assert "decommission: true" in stderr
 
 
 # --- protection against accidental destruction ------------------------------------------
@@ -326,14 +334,20 @@ def test_the_guard_reads_the_store_of_every_vcluster_stack(on_sqlite: Synthesize
 
 
 def test_main_refuses_a_store_change_and_leaves_the_output(tmp_path: Path) -> None:
-    outdir = tmp_path / "cdktf.out"
-    catalog = tmp_path / "platform.yaml"
-    catalog.write_text(ON_SQLITE)
-    assert run_main(tmp_path, catalog, outdir).returncode == 0
-    before = {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()}
-    catalog.write_text(moved_to_etcd("data"))
-    result = run_main(tmp_path, catalog, outdir)
-    assert result.returncode == 2
-    assert "(data).vcluster.backing_store: changing it from embedded-sqlite" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert {p: p.read_bytes() for p in outdir.rglob("*") if p.is_file()} == before
+    stderr = refused_after(tmp_path, ON_SQLITE, moved_to_etcd("data"))
+    assert "(data).vcluster.backing_store: changing it from embedded-sqlite" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
+def test_the_store_as_written_is_recognised_without_parsing_and_agrees_with_a_parse(
+    on_sqlite: Synthesized,
+) -> None:
+    for name in ("vcluster-data", "vcluster-plain"):
+        (release,) = resources(on_sqlite[name], "helm_release").values()
+        text = release["values"][0]
+        assert store_of_text(text) == store_of_values(yaml.safe_load(text))
+    two_stores = (
+        "controlPlane:\n  backingStore:\n    database:\n      embedded:\n        enabled: true\n"
+        "    etcd:\n      deploy:\n        enabled: true\n  distro: {}\n"
+    )
+    assert store_of_text(two_stores).name == "deployed-etcd"  # parsed, as the binary ranks it

@@ -99,16 +99,21 @@ def test_every_default_of_the_charts_quota_is_overridden(synthesized: Synthesize
     assert set(limit_range["defaultRequest"]) <= set(written["defaultRequest"])
 
 
-def test_a_load_balancer_host_allows_exactly_the_api_servers_load_balancer(
-    catalog_from: Parse, synth: Synth
-) -> None:
+def quota_on_an_existing_host(exposure: str, catalog_from: Parse, synth: Synth) -> Any:
+    """team-a's host quota on an existing host that exposes vclusters by `exposure`."""
     stacks = synth(
         catalog_from(
             "platform: {host: {type: existing, kubeconfig_path: ~/.kube/x, context: x, "
-            "exposure: load_balancer, domain: vc.example.com}}\nteams: [{name: team-a}]"
+            f"exposure: {exposure}, domain: vc.example.com}}}}\nteams: [{{name: team-a}}]"
         )
     )
-    quota = vcluster_values(stacks, "team-a")["policies"]["resourceQuota"]["quota"]
+    return vcluster_values(stacks, "team-a")["policies"]["resourceQuota"]["quota"]
+
+
+def test_a_load_balancer_host_allows_exactly_the_api_servers_load_balancer(
+    catalog_from: Parse, synth: Synth
+) -> None:
+    quota = quota_on_an_existing_host("load_balancer", catalog_from, synth)
     assert (quota["services.loadbalancers"], quota["services.nodeports"]) == ("1", "1")
     rendered = host_objects("load-balancer")
     service = rendered["Service/team-a"]["spec"]
@@ -121,13 +126,7 @@ def test_a_load_balancer_host_allows_exactly_the_api_servers_load_balancer(
 def test_an_ingress_host_allows_no_service_outside_the_cluster(
     catalog_from: Parse, synth: Synth
 ) -> None:
-    stacks = synth(
-        catalog_from(
-            "platform: {host: {type: existing, kubeconfig_path: ~/.kube/x, context: x, "
-            "domain: vc.example.com}}\nteams: [{name: team-a}]"
-        )
-    )
-    quota = vcluster_values(stacks, "team-a")["policies"]["resourceQuota"]["quota"]
+    quota = quota_on_an_existing_host("ingress", catalog_from, synth)
     assert (quota["services.loadbalancers"], quota["services.nodeports"]) == ("0", "0")
 
 
