@@ -36,7 +36,7 @@ help:
 	@echo "             and the README's stack picture (what a pull request commits)"
 	@echo "make cli     install the pinned cdktf CLI (for cdktf deploy; make test installs it too)"
 	@echo "make test    install what is missing, run the whole test suite"
-	@echo "make test-fast  the suite without the CLI runs, large catalogs, rehearsal and twin"
+	@echo "make test-fast  the suite without the CLI runs, large catalogs, rehearsal, warm runs, twin"
 	@echo "make lint    ruff and mypy"
 	@echo "make clean   remove cdktf.out/ and the local environments"
 
