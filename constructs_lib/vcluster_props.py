@@ -169,7 +169,7 @@ LIMIT_RANGE_EPHEMERAL: Final = {
     "requests": {"ephemeral-storage": "3Gi"},
     "limits": {"ephemeral-storage": "8Gi"},
 }
-OBJECT_COUNTS: Final = {
+CHART_QUOTA_DEFAULTS: Final = {
     "requests.ephemeral-storage": "60Gi",
     "limits.ephemeral-storage": "160Gi",
     "count/configmaps": "100",
@@ -190,7 +190,7 @@ def host_quota(props: VClusterProps) -> dict[str, str]:
     """
     return (
         props.quota.as_hard_limits()
-        | OBJECT_COUNTS
+        | CHART_QUOTA_DEFAULTS
         | {
             "services.nodeports": str(props.exposure.node_ports_used),
             "services.loadbalancers": str(props.exposure.load_balancers_used),
