@@ -184,6 +184,8 @@ class Watch:
     out: Callable[[str], None]
     max_builds: int = DEFAULT_MAX_BUILDS
     builds: int = 0
+    crashed: str = ""
+    """Why the last build crashed, if one did: the process restarts before the next."""
 
     def __post_init__(self) -> None:
         self.code = code_digest()
@@ -210,9 +212,20 @@ class Watch:
             say(f"synth: {line}")
 
         self.builds += 1
-        return synthesize_catalog(
-            catalog, outdir, base=base, say=say, progress=show if progress else (lambda _: None)
-        )
+        try:
+            return synthesize_catalog(
+                catalog, outdir, base=base, say=say, progress=show if progress else (lambda _: None)
+            )
+        except Exception as err:
+            # A crashed build must not take the watch along, and the CDK runtime may be left in
+            # any state: answer with one line, then restart.
+            first = (str(err).strip().splitlines() or [""])[0]
+            self.crashed = f"{type(err).__name__}: {first}"
+            say(
+                f"error: the build crashed ({self.crashed}); {outdir.name}/ holds the previous "
+                "output or the complete new one, never a mix"
+            )
+            return 1
 
     def rebuild_watched(self) -> None:
         started = time.monotonic()
@@ -226,7 +239,8 @@ class Watch:
         else:
             problem = next((line for line in lines if line.startswith("error:")), "failed")
             self.out(f"watch: {problem}")
-            self.out(f"watch: {self.outdir.name}/ left as it was; still watching")
+            if not self.crashed:
+                self.out(f"watch: {self.outdir.name}/ left as it was; still watching")
 
     def serve(self, connection: socket.socket) -> None:
         with connection:
@@ -259,6 +273,8 @@ class Watch:
                 return  # the client went away or spoke nonsense: it runs cold
 
     def due_for_restart(self) -> str | None:
+        if self.crashed:
+            return "a build crashed"
         if self.builds >= self.max_builds:
             return f"{self.builds} builds"
         rss = _tree_rss_mib()

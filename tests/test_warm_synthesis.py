@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from synthesis.inputs import code_digest
-from synthesis.warm import WARM_DIR_ENV, WARM_ENV, socket_path, what_changed
+from synthesis.warm import WARM_DIR_ENV, WARM_ENV, Watch, socket_path, what_changed
 from tests.conftest import copy_checkout, run_command, synthesized_bytes
 from tests.test_synthesis_reuse import BASE, CHANGES
 from tools.synth_command import synth_command
@@ -225,3 +225,25 @@ def test_what_changed_names_teams_in_one_line() -> None:
 def test_the_suite_itself_never_asks_a_warm_process() -> None:
     assert os.environ[WARM_ENV] == "0"
     assert sys.flags.optimize == 0  # the suite runs type-checked; the app command runs -O
+
+
+def test_a_crashed_build_is_one_line_and_restarts_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anything but a refusal (the CDK runtime failing, say) may leave jsii in any state."""
+    import synthesis.entry  # noqa: PLC0415
+
+    def crash(*_: object, **__: object) -> int:
+        raise RuntimeError("jsii: the Node process went away\nstack trace ...")
+
+    monkeypatch.setattr(synthesis.entry, "synthesize_catalog", crash)
+    catalog = tmp_path / "platform.yaml"
+    catalog.write_text(BASE)
+    said: list[str] = []
+    watch = Watch(catalog=catalog, outdir=tmp_path / "cdktf.out", out=said.append)
+    watch.rebuild_watched()
+    assert said == [
+        "watch: error: the build crashed (RuntimeError: jsii: the Node process went away); "
+        "cdktf.out/ holds the previous output or the complete new one, never a mix"
+    ]
+    assert watch.due_for_restart() == "a build crashed"
