@@ -351,6 +351,8 @@ def run(catalog: Path, outdir: Path, *, build_first: bool = True) -> int:
                 break
             if watch.catalog_changed():
                 watch.rebuild_watched()
+            if stop:
+                break  # Ctrl-C during a build: whatever the build made of it, end here
             reason = watch.due_for_restart()
             if time.monotonic() >= next_code_check:
                 next_code_check = time.monotonic() + CODE_POLL_S
