@@ -47,14 +47,15 @@ def _synthesize(outdir: Path) -> int:
     from synthesis.warm import synthesize_warm
 
     base = os.environ.get(BASE_ENV) or None
+    catalog = catalog_path()
     # A warm process (`make watch`) with exactly this code does it without starting jsii.
-    served = synthesize_warm(catalog_path(), outdir, base=base)
+    served = synthesize_warm(catalog, outdir, base=base)
     if served is not None:
         return served
 
     from synthesis.entry import synthesize_catalog
 
-    return synthesize_catalog(catalog_path(), outdir, base=base, say=_to_stderr)
+    return synthesize_catalog(catalog, outdir, base=base, say=_to_stderr)
 
 
 def _to_stderr(line: str) -> None:

@@ -1,8 +1,9 @@
 """Which store a synthesized vcluster stack deploys, read back from its chart values.
 
 The data guard compares it with the catalog (a store change starts the virtual cluster empty);
-review names it when it changes. Store names are vcluster's own (`config/default_extra_values.go`
-at 0.36.1), so an earlier output that used a store the catalog no longer offers still reads.
+review names it when it changes. Stores the catalog offers carry its names (`embedded-sqlite` is
+vcluster's "embedded-database"); the others vcluster's own (`config/default_extra_values.go` at
+0.36.1), so an earlier output that used a store the catalog no longer offers still reads.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ class Store:
     etcd_members: int = 0
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.etcd_members} members)" if self.etcd_members else self.name
+        if not self.etcd_members:
+            return self.name
+        return f"{self.name} ({self.etcd_members} member{'s' if self.etcd_members > 1 else ''})"
 
 
 def _enabled(section: Mapping[str, Any], *path: str) -> bool:
@@ -36,19 +39,21 @@ def _enabled(section: Mapping[str, Any], *path: str) -> bool:
 
 
 def store_of_values(values: Mapping[str, Any]) -> Store:
-    """The store `controlPlane.backingStore` selects (the embedded database when none is on)."""
+    """The store `controlPlane.backingStore` selects, ranked as the binary ranks them
+    (`config/config.go` `BackingStoreType`, 0.36.1): the embedded database when none is on."""
     backing = (values.get("controlPlane") or {}).get("backingStore") or {}
-    if _enabled(backing, "etcd", "deploy"):
-        stateful_set = backing["etcd"]["deploy"].get("statefulSet") or {}
-        members = (stateful_set.get("highAvailability") or {}).get("replicas", 1)
-        return Store("deployed-etcd", int(members))
     for name, path in (
         ("embedded-etcd", ("etcd", "embedded")),
         ("external-etcd", ("etcd", "external")),
+        ("deployed-etcd", ("etcd", "deploy")),
         ("external-database", ("database", "external")),
     ):
-        if _enabled(backing, *path):
+        if not _enabled(backing, *path):
+            continue
+        if name != "deployed-etcd":
             return Store(name)
+        stateful_set = backing["etcd"]["deploy"].get("statefulSet") or {}
+        return Store(name, int((stateful_set.get("highAvailability") or {}).get("replicas", 1)))
     return Store("embedded-sqlite")
 
 

@@ -13,7 +13,6 @@ their port. Egress beyond the vcluster is only what the team's catalog entry all
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from constructs import Construct
 
@@ -52,6 +51,8 @@ def host_policies(
     """Construct id -> policy, for the host namespace of the vcluster `release`."""
     control_plane = Peer(pods=control_plane_pods(release))
     workloads = Peer(pods=workload_pods(release))
+    etcd = Peer(pods=etcd_pods(release))
+    to_etcd = (Rule(peers=(etcd,), ports=tcp(ETCD_CLIENT_PORT)),) if deployed_etcd else ()
     coredns_ports = udp(COREDNS_PORT) + tcp(COREDNS_PORT)
     policies = {
         "DefaultDeny": PolicySpec(name="default-deny", selects={}, ingress=(), egress=()),
@@ -64,6 +65,7 @@ def host_policies(
                 Rule(ports=tcp(*HOST_API_PORTS)),
                 Rule(peers=(control_plane,)),
                 Rule(peers=(workloads,)),
+                *to_etcd,
             ),
         ),
         "WorkloadsToVCluster": PolicySpec(
@@ -82,7 +84,7 @@ def host_policies(
         ),
     }
     if deployed_etcd:
-        _add_etcd(policies, release, control_plane)
+        policies["Etcd"] = _etcd_policy(release, control_plane)
     for hook in webhooks:
         policies[f"Webhook-{hook.namespace}-{hook.port}"] = PolicySpec(
             name=f"webhook-{hook.namespace}-{hook.port}",
@@ -100,16 +102,12 @@ def host_policies(
     return policies
 
 
-def _add_etcd(policies: dict[str, PolicySpec], release: str, control_plane: Peer) -> None:
+def _etcd_policy(release: str, control_plane: Peer) -> PolicySpec:
     """The deployed etcd: its clients are the control plane, its peers each other; it
     resolves its peers' names through the host's DNS and reaches nothing else."""
     members = Peer(pods=etcd_pods(release))
     client, both = tcp(ETCD_CLIENT_PORT), tcp(ETCD_CLIENT_PORT, ETCD_PEER_PORT)
-    policies["ControlPlane"] = replace(
-        policies["ControlPlane"],
-        egress=(*(policies["ControlPlane"].egress or ()), Rule(peers=(members,), ports=client)),
-    )
-    policies["Etcd"] = PolicySpec(
+    return PolicySpec(
         name="etcd",
         selects=etcd_pods(release),
         ingress=(Rule(peers=(control_plane,), ports=client), Rule(peers=(members,), ports=both)),
