@@ -11,6 +11,10 @@ everything the empty cluster lacks: pods, and the volumes of the database and ca
 team with a database or cache; and a change of a deployed etcd's members, for any team (the
 chart starts every member as a new cluster, so the members split). README, "HA".
 
+And so is moving a tenant with a database to another host: its stacks would create it empty
+on the new host and leave the old vcluster, with the data, running unmanaged on the old one.
+README, "Moving a tenant to another host".
+
 The record is the output committed at a base revision, which a working tree cannot lose:
 `SYNTH_BASE` (the pull request's base in the Atlantis hook and in CI), else `origin/main` when
 the checkout has it. The working tree's `cdktf.out/` is checked too; alone, only when there is
@@ -26,7 +30,7 @@ from typing import Any, Final
 
 from catalog.loader import CatalogError, load_catalog
 from catalog.model import Catalog
-from catalog.stack_names import PLATFORM_STACK_NAMES, vcluster_stack
+from catalog.stack_names import PLATFORM_STACK_NAMES, is_host_stack, vcluster_stack
 from catalog.synthesized_stacks import (
     UnreadableStackError,
     checkout_root,
@@ -34,6 +38,7 @@ from catalog.synthesized_stacks import (
     read_stacks,
     stacks_at_revision,
 )
+from catalog.vcluster_host import host_record_of, placed_record
 from catalog.vcluster_store import Store, store_of
 from constructs_lib.cache_props import CACHE_CHART
 from constructs_lib.postgres_props import DATABASE_CHART
@@ -64,7 +69,7 @@ _DATA_CHARTS: Final = {DATABASE_CHART: "PostgreSQL database", CACHE_CHART: "cach
 
 def essentials(stack: Mapping[str, Any]) -> dict[str, Any]:
     """Of a stack, only what the guard reads: its database and cache releases, its decommission
-    mark, and the store of its vcluster."""
+    mark, and the store and host of its vcluster."""
     releases = stack.get("resource", {}).get("helm_release", {})
     data = {k: {"chart": v["chart"]} for k, v in releases.items() if v.get("chart") in _DATA_CHARTS}
     outputs = stack.get("output", {})
@@ -75,6 +80,9 @@ def essentials(stack: Mapping[str, Any]) -> dict[str, Any]:
     store = store_of(stack)
     if store is not None:
         kept["store"] = {"name": store.name, "etcd_members": store.etcd_members}
+    host = host_record_of(stack)
+    if host is not None:
+        kept["host"] = {"kubeconfig": host.kubeconfig, "context": host.context}
     return kept
 
 
@@ -109,13 +117,14 @@ def check_store_changes(
     previous: Mapping[str, Mapping[str, Any]], catalog: Catalog, *, source: str
 ) -> None:
     """Refuses a change that starts a team's virtual cluster empty (module docstring)."""
-    for index, team in enumerate(catalog.teams):
-        before = _recorded_store(previous.get(vcluster_stack(team.name), {}))
+    for tenant in catalog.tenants:
+        team = tenant.settings
+        before = _recorded_store(previous.get(vcluster_stack(tenant.name), {}))
         if before is None or team.decommission:
             continue
         after = Store(team.vcluster.backing_store.value, team.vcluster.etcd_members)
-        where = f"{source}: teams[{index}] ({team.name}).vcluster"
-        data = _data_of(previous.get(team.name, {}))
+        where = f"{source}: {tenant.source} ({tenant.name}).vcluster"
+        data = _data_of(previous.get(tenant.name, {}))
         if before.name != after.name and data:
             raise CatalogError(
                 f"{where}.backing_store: changing it from {before.name} to {after.name} starts "
@@ -133,26 +142,70 @@ def check_store_changes(
             )
 
 
+def _removed(name: str, catalog: Catalog) -> str:
+    """How the catalog lost the tenant `name`: a team removed, or one environment of a team."""
+    for team in catalog.teams:
+        for environment in team.environments or {}:
+            if name == f"{team.name}-{environment}":
+                return f"removing environment {environment!r} of team {team.name!r}"
+        if team.environments and name.startswith(f"{team.name}-"):
+            environment = name.removeprefix(f"{team.name}-")
+            return f"removing environment {environment!r} of team {team.name!r}"
+    return f"removing team {name!r}"
+
+
 def check_stateful_removals(
     previous: Mapping[str, Mapping[str, Any]], catalog: Catalog, *, source: str
 ) -> None:
-    teams = {t.name: (i, t) for i, t in enumerate(catalog.teams)}
+    tenants = {t.name: t for t in catalog.tenants}
     for name, stack in sorted(previous.items()):
         if not _has_database(stack):
             continue
-        if name not in teams:
+        if name not in tenants:
             if _was_marked(stack):
                 continue
             raise CatalogError(
-                f"{source}: teams: removing team {name!r} would destroy its PostgreSQL "
+                f"{source}: teams: {_removed(name, catalog)} would destroy its PostgreSQL "
                 f"database; to do it on purpose, keep the entry, {HOW}"
             )
-        index, team = teams[name]
-        if not team.wants_database and not team.decommission:
+        tenant = tenants[name]
+        if not tenant.settings.wants_database and not tenant.settings.decommission:
             raise CatalogError(
-                f"{source}: teams[{index}] ({name}).database: removing it destroys the team's "
+                f"{source}: {tenant.source} ({name}).database: removing it destroys the team's "
                 f"PostgreSQL data; to do it on purpose, {HOW}"
             )
+
+
+MOVE_HOW: Final = (
+    "back it up, set `decommission: true` and apply, destroy its stacks, then move it and "
+    "restore (README.md, 'Moving a tenant to another host')"
+)
+
+
+def check_host_moves(
+    previous: Mapping[str, Mapping[str, Any]], catalog: Catalog, *, source: str
+) -> None:
+    """Refuses moving a tenant with a database to another host (module docstring)."""
+    for tenant in catalog.tenants:
+        before = host_record_of(previous.get(vcluster_stack(tenant.name), {}))
+        after = placed_record(catalog, tenant)
+        if before is None or before == after or tenant.settings.decommission:
+            continue
+        if not _has_database(previous.get(tenant.name, {})):
+            continue
+        old_name = before.name_in(catalog)
+        keep = (
+            f"; or keep it where it is with `host: {old_name}` on {tenant.source} (it is placed "
+            "by capacity, and the hosts of its environment changed)"
+            if tenant.host is None and old_name is not None
+            else ""
+        )
+        raise CatalogError(
+            f"{source}: {tenant.source} ({tenant.name}).host: moving it from "
+            f"{before.describe(catalog)} to {after.describe(catalog)} would start its vcluster "
+            "empty there and leave the old one, with its PostgreSQL data, running unmanaged; "
+            f"to move it on purpose, {MOVE_HOW}{keep}"
+        )
 
 
 #: The base revision when none is named: what a pull request is reviewed against.
@@ -160,7 +213,7 @@ DEFAULT_BASE: Final = "origin/main"
 
 
 def _is_tenant_stack(name: str) -> bool:
-    return name not in PLATFORM_STACK_NAMES
+    return name not in PLATFORM_STACK_NAMES and not is_host_stack(name)
 
 
 def reference_stacks(
@@ -218,4 +271,5 @@ def load_catalog_for_synth(
     for stacks in references:
         check_stateful_removals(stacks, catalog, source=str(path))
         check_store_changes(stacks, catalog, source=str(path))
+        check_host_moves(stacks, catalog, source=str(path))
     return catalog

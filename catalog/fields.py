@@ -7,7 +7,7 @@ from typing import Annotated, Final
 
 from pydantic import AfterValidator, Field
 
-from catalog.stack_names import PLATFORM_STACK_NAMES, VCLUSTER_STACK_PREFIX
+from catalog.stack_names import KIND_STACK_PREFIX, PLATFORM_STACK_NAMES, VCLUSTER_STACK_PREFIX
 from constructs_lib.strict_model import StrictModel
 
 RESERVED_TEAM_NAMES: Final = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -51,6 +51,11 @@ def team_name(value: str) -> str:
             f"{value!r} starts with {VCLUSTER_STACK_PREFIX!r}, which names the vcluster stack of "
             f"each team ({VCLUSTER_STACK_PREFIX}<team>); choose another team name"
         )
+    if value.startswith(KIND_STACK_PREFIX):
+        raise ValueError(
+            f"{value!r} starts with {KIND_STACK_PREFIX!r}, which names the stack of each KIND "
+            f"host ({KIND_STACK_PREFIX}<host>); choose another team name"
+        )
     if value in RESERVED_TEAM_NAMES or value.startswith("kube-"):
         raise ValueError(f"{value!r} is reserved by Kubernetes; choose another team name")
     return value
@@ -68,6 +73,27 @@ def _must_match(pattern: re.Pattern[str], expected: str) -> AfterValidator:
 
 
 TeamName = Annotated[str, AfterValidator(team_name)]
+
+#: Longest host name: it names the host's stacks (`kind-cluster-<host>`) and KIND cluster.
+MAX_HOST_NAME_LENGTH: Final = 30
+#: Longest environment name: a tenant is named `<team>-<environment>`.
+MAX_ENVIRONMENT_NAME_LENGTH: Final = 20
+
+
+def _dns_label_of_at_most(length: int, example: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not _DNS_LABEL.match(value) or len(value) > length:
+            raise ValueError(
+                f"must be a DNS-1123 label of at most {length} characters: lowercase letters, "
+                f"digits and '-', starting with a letter (for example {example!r}), got {value!r}"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+HostName = Annotated[str, _dns_label_of_at_most(MAX_HOST_NAME_LENGTH, "prod-eu")]
+EnvironmentName = Annotated[str, _dns_label_of_at_most(MAX_ENVIRONMENT_NAME_LENGTH, "prod")]
 LabelValue = Annotated[
     str,
     _must_match(

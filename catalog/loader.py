@@ -109,10 +109,11 @@ def parse_catalog(text: str, *, source: str = "<catalog>") -> Catalog:
     except ValidationError as err:
         raise CatalogError(_describe(err, data, source)) from None
     problems = [
-        f"teams[{index}] ({team.name}).{line}"
-        for index, team in enumerate(catalog.teams)
-        for line in shortfalls(team)
+        f"{tenant.source} ({tenant.name}).{line}"
+        for tenant in catalog.tenants
+        for line in shortfalls(tenant.settings)
     ]
+    problems += catalog.capacity_problems()
     if len(problems) == 1:
         raise CatalogError(f"{source}: {problems[0]}")
     if problems:
@@ -175,6 +176,9 @@ def _describe_one(error: Any, data: dict[str, Any]) -> str:
         _, model = _strip_union_tags(tuple(error["loc"])[:-1])
     kind = error["type"]
     message = str(error["msg"])
+    if loc and loc[-1] == "[key]":
+        # A mapping key (a host or environment name) that is not valid: name the mapping.
+        path = f"{_format_path(loc[:-2], data)}: key {loc[-2]!r}"
     if kind == "value_error":
         message = message.removeprefix("Value error, ")
         # Cross-field rules already name their field path.

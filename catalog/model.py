@@ -6,23 +6,18 @@ receives these frozen models and never sees raw YAML.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Final, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from catalog.fields import CatalogModel
-from catalog.platform import ExistingHost, KindHost, Platform, PortPool
+from catalog.placement import Placed, capacity_problems, place
+from catalog.platform import KindHost, Platform
+from catalog.stack_names import kind_stack, team_stacks
 from catalog.team import Team
+from catalog.tenant import Tenant, tenants_of
 from constructs_lib.labels import PlatformLabels
 from constructs_lib.strict_model import ListOf
-
-
-def default_node_port(team_name: str, pool: PortPool) -> int:
-    """A port derived from the team name alone, so it never shifts as other teams come and go."""
-    digest = hashlib.sha256(team_name.encode()).digest()
-    return pool.first_port + int.from_bytes(digest[:8], "big") % pool.size
-
 
 #: The most teams one catalog may hold: twice the size the benchmark measures every time
 #: (docs/benchmarks.md: 1000 teams, a pull request adding the 1001st), and measured once at
@@ -34,6 +29,9 @@ MAX_TEAMS: Final = 2000
 class Catalog(CatalogModel):
     platform: Platform = Field(default_factory=Platform)
     teams: ListOf[Team] = Field(min_length=1)
+
+    _tenants: tuple[Tenant, ...] = PrivateAttr(default=())
+    _placed: dict[str, Placed] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _within_the_measured_size(self) -> Self:
@@ -58,73 +56,84 @@ class Catalog(CatalogModel):
         return self
 
     @model_validator(mode="after")
-    def _node_ports_fit_the_host(self) -> Self:
-        host = self.platform.host
-        if isinstance(host, ExistingHost):
-            for index, team in enumerate(self.teams):
-                if team.node_port is not None:
-                    raise ValueError(
-                        f"teams[{index}].node_port: only applies to host type 'kind'; remove it "
-                        "(an existing host publishes vclusters by ingress or load balancer)"
-                    )
-            return self
-        pool = host.port_pool
-        last = pool.ports[-1]
-        if len(self.teams) > pool.size:
-            raise ValueError(
-                f"teams: {len(self.teams)} teams do not fit the port pool of {pool.size} ports "
-                f"({pool.first_port}-{last}); raise platform.host.port_pool.size (this "
-                "recreates the KIND cluster) or move to host type 'existing'"
-            )
-        taken: dict[int, int] = {}
+    def _tenants_are_placed(self) -> Self:
+        environment = self.platform.team_environment
+        tenants: list[Tenant] = []
+        owner: dict[str, Tenant] = {}
         for index, team in enumerate(self.teams):
-            port = self.node_port_of(team)
-            if port not in pool.ports:
-                raise ValueError(
-                    f"teams[{index}].node_port: {port} is outside the port pool "
-                    f"{pool.first_port}-{last}; pick a free port in it"
-                )
-            if port in taken:
-                other = taken[port]
-                how = "sets" if team.node_port is not None else "derives from its name"
-                raise ValueError(
-                    f"teams[{index}].node_port: team {team.name!r} {how} port {port}, already "
-                    f"used by teams[{other}] ({self.teams[other].name!r}); set node_port: "
-                    f"{self._free_port()} (free) on team {team.name!r}"
-                )
-            taken[port] = index
+            for tenant in tenants_of(team, index, default_environment=environment):
+                if tenant.name in owner:
+                    other = owner[tenant.name]
+                    raise ValueError(
+                        f"{tenant.source}: its tenant is named {tenant.name!r}, like "
+                        f"{other.source}; rename the team or the environment, every tenant "
+                        "needs its own stacks"
+                    )
+                owner[tenant.name] = tenant
+                tenants.append(tenant)
+        self._tenants = tuple(tenants)
+        self._placed = place(self.platform, self._tenants)
         return self
 
-    def _free_port(self) -> int:
-        host = self.platform.host
-        if not isinstance(host, KindHost):
-            raise ValueError("node ports exist only on a KIND host")
-        claimed = {self.node_port_of(t) for t in self.teams}
-        return next(p for p in host.port_pool.ports if p not in claimed)
+    @property
+    def tenants(self) -> tuple[Tenant, ...]:
+        """Every team in every environment, in catalog order."""
+        return self._tenants
 
-    def node_port_of(self, team: Team) -> int:
-        """Host port of a team's vcluster API on a KIND host: pinned, or derived from its name."""
-        host = self.platform.host
-        if not isinstance(host, KindHost):
+    def placement_of(self, tenant: Tenant | str) -> Placed:
+        return self._placed[tenant if isinstance(tenant, str) else tenant.name]
+
+    def tenant(self, name: str) -> Tenant:
+        return self._placed[name].tenant
+
+    def tenants_on(self, host: str) -> list[Tenant]:
+        return [p.tenant for p in self._placed.values() if p.host == host]
+
+    def node_port_of(self, tenant: Tenant | Team) -> int:
+        """Host port of a tenant's vcluster API on its KIND host."""
+        port = self._placed[tenant.name].node_port
+        if port is None:
             raise ValueError("node ports exist only on a KIND host")
-        return (
-            team.node_port
-            if team.node_port is not None
-            else default_node_port(team.name, host.port_pool)
+        return port
+
+    def capacity_problems(self) -> list[str]:
+        return capacity_problems(self.platform, self._placed)
+
+    def host_stacks(self) -> tuple[str, ...]:
+        """The stacks of the hosts themselves (KIND clusters), in catalog order."""
+        return tuple(
+            kind_stack(name)
+            for name, host in self.platform.named_hosts.items()
+            if isinstance(host, KindHost)
         )
 
-    def cost_center_of(self, team: Team) -> str:
-        return team.cost_center or self.platform.cost_center
+    def stack_hosts(self) -> dict[str, str]:
+        """Every stack of the app -> the host it is (a KIND host's) or deploys to."""
+        hosts = {
+            kind_stack(name): name
+            for name, host in self.platform.named_hosts.items()
+            if isinstance(host, KindHost)
+        }
+        for tenant in self._tenants:
+            hosts.update(dict.fromkeys(team_stacks(tenant.name), self._placed[tenant.name].host))
+        return hosts
 
-    def labels_of(self, team: Team) -> PlatformLabels:
-        """The labels of everything a team's stacks create, on the host and in its vcluster."""
+    def cost_center_of(self, tenant: Tenant) -> str:
+        return tenant.settings.cost_center or self.platform.cost_center
+
+    def labels_of(self, tenant: Tenant) -> PlatformLabels:
+        """The labels of everything a tenant's stacks create, on the host and in its vcluster:
+        its team's name, and its environment when the team has several."""
         return PlatformLabels(
-            team=team.name, project=self.platform.project, cost_center=self.cost_center_of(team)
+            team=tenant.team,
+            project=self.platform.project,
+            cost_center=self.cost_center_of(tenant),
+            environment=tenant.environment if tenant.per_environment else None,
         )
 
-    def protects(self, team: Team) -> bool:
-        """prevent_destroy on a team's stateful resources: production, unless decommissioning."""
-        return self.platform.production and not team.decommission
+    def protects(self, tenant: Tenant) -> bool:
+        """prevent_destroy on a tenant's stateful resources: production, unless decommissioning."""
+        return self.platform.production and not tenant.settings.decommission
 
     def team(self, name: str) -> Team:
         return next(t for t in self.teams if t.name == name)

@@ -1,8 +1,8 @@
-"""`platform:`, the part of the catalog every team shares: host, state, versions, labels."""
+"""`platform:`, the part of the catalog every team shares: hosts, state, versions, labels."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Final, Literal, Self
 
 from pydantic import AfterValidator, Discriminator, Field, Tag, model_validator
 
@@ -10,14 +10,18 @@ from catalog.fields import (
     STATIC_NODE_PORT_BAND,
     CatalogModel,
     ChartVersion,
+    EnvironmentName,
+    HostName,
     Hostname,
     LabelValue,
     NodePort,
     team_name,
 )
+from catalog.stack_names import DEFAULT_HOST
 from constructs_lib import kind_cluster_props as kind_defaults
 from constructs_lib import versions
 from constructs_lib.images import PinnedImage
+from constructs_lib.resources import Quantity
 from constructs_lib.state_locations import LocalState, StateBackend
 
 # --- platform ---------------------------------------------------------------------------
@@ -56,8 +60,30 @@ class PortPool(CatalogModel):
         return range(self.first_port, self.first_port + self.size)
 
 
-class KindHost(CatalogModel):
-    """A local KIND cluster created by the `kind-cluster` stack."""
+class Capacity(CatalogModel):
+    """What a host offers its tenants; each tenant counts for its whole quota (no overcommit)."""
+
+    cpu: Quantity = Field(description="CPU tenants may request in total (sum of cpu_requests).")
+    memory: Quantity = Field(description="Memory tenants may request (sum of memory_requests).")
+    storage: Quantity = Field(description="Volume storage for tenants (sum of storage_requests).")
+    pods: int = Field(ge=1, le=1_000_000, description="Pods for tenants (sum of quota.pods).")
+
+
+class _HostBase(CatalogModel):
+    environment: EnvironmentName | None = Field(
+        None,
+        description="The environment this host serves (dev, prod, …); default: "
+        "platform.default_environment.",
+    )
+    capacity: Capacity | None = Field(
+        None,
+        description="What the host offers tenants, checked against the sum of its tenants' "
+        "quotas; required in a fleet of two or more hosts.",
+    )
+
+
+class KindHost(_HostBase):
+    """A local KIND cluster created by its own `kind-cluster` stack."""
 
     type: Literal["kind"] = "kind"
     cluster_name: Annotated[str, AfterValidator(team_name)] = Field(
@@ -76,7 +102,7 @@ class KindHost(CatalogModel):
     port_pool: PortPool = Field(default_factory=PortPool)
 
 
-class ExistingHost(CatalogModel):
+class ExistingHost(_HostBase):
     """An existing cluster (EKS, GKE, AKS, …) reached through a kubeconfig."""
 
     type: Literal["existing"]
@@ -122,15 +148,104 @@ class PlatformVersions(CatalogModel):
     valkey_chart: ChartVersion = versions.VALKEY_CHART_VERSION
 
 
+#: The environment of a host that names none, when `platform.default_environment` is not set.
+DEFAULT_ENVIRONMENT: Final = "default"
+
+
 class Platform(CatalogModel):
     project: LabelValue = Field("kube-platform", description="Value of the `project` label.")
     cost_center: LabelValue = Field(
         "platform", description="Default `cost-center` label for teams that set none."
     )
-    host: Host = Field(default_factory=KindHost)
+    host: Host | None = Field(
+        None, description="The one host of a single-host platform (default: a KIND host)."
+    )
+    hosts: dict[HostName, Host] | None = Field(
+        None,
+        min_length=1,
+        description="Named host clusters of a fleet; instead of `host:`.",
+    )
+    default_environment: EnvironmentName | None = Field(
+        None,
+        description="Environment of teams without `environments:`; default: the first host's.",
+    )
     state: StateBackend = Field(default_factory=LocalState)
     versions: PlatformVersions = Field(default_factory=PlatformVersions)
     production: bool = Field(
         False,
         description="Protect stateful resources with prevent_destroy (turn on outside laptops).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_way_to_name_hosts(cls, data: object) -> object:
+        if isinstance(data, dict) and data.get("host") is not None and data.get("hosts"):
+            raise ValueError(
+                "host: and hosts: both given; use `host:` for one host or `hosts:` for several "
+                "(`host:` is the host named 'default' of `hosts:`)"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _hosts_declare_capacity(self) -> Self:
+        for name, host in (self.hosts or {}).items():
+            if host.capacity is None and len(self.hosts or {}) > 1:
+                raise ValueError(
+                    f"hosts.{name}.capacity: a host of a fleet declares what it offers tenants "
+                    "(cpu, memory, storage, pods), so tenants can be placed and checked against "
+                    "it; add capacity: {cpu: 16, memory: 64Gi, storage: 500Gi, pods: 1000}"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _kind_hosts_share_one_machine(self) -> Self:
+        """KIND hosts all run on the deploy machine: distinct names, ports that do not clash."""
+        kinds = {n: h for n, h in self.named_hosts.items() if isinstance(h, KindHost)}
+        if self.hosts:
+            named = {
+                n: h.model_copy(update={"cluster_name": n})
+                if n != DEFAULT_HOST and "cluster_name" not in h.model_fields_set
+                else h
+                for n, h in kinds.items()
+            }
+            if named != kinds:
+                object.__setattr__(self, "hosts", {**self.hosts, **named})
+                kinds = named
+        seen_names: dict[str, str] = {}
+        seen_ports: dict[int, str] = {}
+        for name, host in kinds.items():
+            if host.cluster_name in seen_names:
+                raise ValueError(
+                    f"hosts.{name}.cluster_name: {host.cluster_name!r} is already the KIND "
+                    f"cluster of host {seen_names[host.cluster_name]!r}; KIND hosts share the "
+                    "deploy machine, so each needs its own cluster_name"
+                )
+            seen_names[host.cluster_name] = name
+            clash = next((p for p in host.port_pool.ports if p in seen_ports), None)
+            if clash is not None:
+                raise ValueError(
+                    f"hosts.{name}.port_pool: port {clash} is already in the pool of host "
+                    f"{seen_ports[clash]!r}; KIND hosts publish their ports on the same deploy "
+                    "machine, so pools must not overlap (move first_port past the other pool)"
+                )
+            seen_ports.update(dict.fromkeys(host.port_pool.ports, name))
+        return self
+
+    @property
+    def named_hosts(self) -> dict[str, KindHost | ExistingHost]:
+        """Every host by name, in catalog order: `host:` (or none) is the host 'default'."""
+        if self.hosts:
+            return dict(self.hosts)
+        return {DEFAULT_HOST: self.host or KindHost()}
+
+    def environment_of(self, name: str) -> str:
+        """The environment a host serves: its own, else the platform's default."""
+        host = self.named_hosts[name]
+        return host.environment or self.default_environment or DEFAULT_ENVIRONMENT
+
+    @property
+    def team_environment(self) -> str:
+        """The environment of a team without `environments:`."""
+        if self.default_environment:
+            return self.default_environment
+        return self.environment_of(next(iter(self.named_hosts)))

@@ -7,13 +7,14 @@ this module does not start jsii.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-if TYPE_CHECKING:
-    from catalog.model import Catalog
-
-#: Layer 1, the KIND host; absent on an existing host.
+#: The host `platform.host:` describes (or none at all): `hosts:` may name it too.
+DEFAULT_HOST: Final = "default"
+#: Layer 1, a KIND host; absent on an existing host. The default host's stack keeps the name
+#: of a single-host platform; any other KIND host's is `kind-cluster-<host>`.
 KIND_STACK: Final = "kind-cluster"
+KIND_STACK_PREFIX: Final = f"{KIND_STACK}-"
 #: Layer 2 is one stack per team, `vcluster-<team>`: a team named `vcluster-x` would take the
 #: stack name of team `x`'s vcluster.
 VCLUSTER_STACK_PREFIX: Final = "vcluster-"
@@ -27,11 +28,15 @@ def vcluster_stack(team: str) -> str:
     return f"{VCLUSTER_STACK_PREFIX}{team}"
 
 
-def platform_stacks(catalog: Catalog) -> tuple[str, ...]:
-    """The stacks every team's stacks depend on: the KIND host, when there is one."""
-    return (KIND_STACK,) if catalog.platform.host.type == "kind" else ()
+def kind_stack(host: str) -> str:
+    return KIND_STACK if host == DEFAULT_HOST else f"{KIND_STACK_PREFIX}{host}"
 
 
-def team_stacks(team: str) -> tuple[str, ...]:
-    """The stacks the app creates for one team, producer first."""
-    return (vcluster_stack(team), team)
+def is_host_stack(name: str) -> bool:
+    return name == KIND_STACK or name.startswith(KIND_STACK_PREFIX)
+
+
+def team_stacks(tenant: str) -> tuple[str, ...]:
+    """The stacks the app creates for one tenant (a team, or a team in one environment),
+    producer first."""
+    return (vcluster_stack(tenant), tenant)

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
-from catalog.fields import CatalogModel, Email, LabelValue, NodePort, TeamName
+from catalog.fields import (
+    CatalogModel,
+    Email,
+    EnvironmentName,
+    HostName,
+    LabelValue,
+    NodePort,
+    TeamName,
+)
 from constructs_lib.cache_props import CacheSettings
 from constructs_lib.postgres_props import PostgresSettings
 from constructs_lib.resources import CONTAINER_DEFAULTS, Quota, Resources
@@ -24,6 +34,25 @@ class CacheSpec(CacheSettings):
     """A Valkey (Redis-compatible) cache with auth; present means wanted unless enabled: false."""
 
     enabled: bool = True
+
+
+class EnvironmentOverrides(CatalogModel):
+    """One environment of a team: the settings that differ there, merged over the team's own.
+
+    Nested settings are kept as written and validated once merged, as the tenant's whole entry:
+    `vcluster: {replicas: 3}` in prod may depend on a `backing_store` set for the whole team.
+    """
+
+    host: HostName | None = Field(None, description="Pin the tenant to this host.")
+    node_port: NodePort | None = Field(None, description="Host port on a KIND host.")
+    vcluster: dict[str, Any] | None = None
+    quota: dict[str, Any] | None = None
+    container_defaults: dict[str, Any] | None = None
+    app: dict[str, Any] | None = None
+    database: dict[str, Any] | None = None
+    cache: dict[str, Any] | None = None
+    egress: dict[str, Any] | None = None
+    decommission: bool | None = None
 
 
 class Team(CatalogModel):
@@ -49,6 +78,14 @@ class Team(CatalogModel):
     )
     decommission: bool = Field(
         False, description="Allow removing this team's stateful data in the next apply."
+    )
+    host: HostName | None = Field(
+        None, description="The host this team runs on; default: placed by capacity."
+    )
+    environments: dict[EnvironmentName, EnvironmentOverrides] | None = Field(
+        None,
+        min_length=1,
+        description="One tenant per environment, each with the settings that differ there.",
     )
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from cdktf import App
 
 from catalog.model import Catalog
 from catalog.platform import ExistingHost
+from catalog.tenant import Tenant
 from constructs_lib.paths import PROJECT_ROOT
 from stacks.kind_cluster_stack import KindClusterStack
 from stacks.team_stack import TeamStack
@@ -27,27 +29,36 @@ def new_app(outdir: str | None = None) -> App:
     return App(outdir=outdir, context=cdktf_context()) if outdir else App(context=cdktf_context())
 
 
-def synthesize(catalog: Catalog, outdir: Path) -> Path:
-    """Synthesize `catalog` into `outdir` exactly as `cdktf synth` would; return `outdir`."""
-    build_app(catalog, new_app(outdir=str(outdir))).synth()
+def synthesize(catalog: Catalog, outdir: Path, *, tenants: Sequence[Tenant] | None = None) -> Path:
+    """Synthesize `catalog` (or only `tenants` of it) into `outdir` exactly as `cdktf synth`
+    would; return `outdir`."""
+    build_app(catalog, new_app(outdir=str(outdir)), tenants=tenants).synth()
     return outdir
 
 
-def build_app(catalog: Catalog, app: App) -> App:
-    host = catalog.platform.host
-    if isinstance(host, ExistingHost):
-        host_kubeconfig_path, host_context = host.kubeconfig_path, host.context
-    else:
-        kind = KindClusterStack(app, catalog, host)
-        # A cross-stack reference: each vcluster stack reads kind-cluster's state.
-        host_kubeconfig_path, host_context = kind.host.kubeconfig_path, kind.kubeconfig_context
-    for team in catalog.teams:
+def build_app(catalog: Catalog, app: App, *, tenants: Sequence[Tenant] | None = None) -> App:
+    """Every host's stack and every tenant's two; with `tenants`, only those tenants' stacks and
+    their hosts' (and the stacks of hosts no tenant uses), each exactly as the whole app has it.
+    """
+    chosen = catalog.tenants if tenants is None else tuple(tenants)
+    used = {catalog.placement_of(t).host for t in catalog.tenants}
+    wanted = {catalog.placement_of(t).host for t in chosen}
+    access: dict[str, tuple[str, str | None]] = {}
+    for name, host in catalog.platform.named_hosts.items():
+        if isinstance(host, ExistingHost):
+            access[name] = (host.kubeconfig_path, host.context)
+        elif name in wanted or name not in used:
+            kind = KindClusterStack(app, catalog, name, host)
+            # A cross-stack reference: each vcluster stack on it reads the host stack's state.
+            access[name] = (kind.host.kubeconfig_path, kind.kubeconfig_context)
+    for tenant in chosen:
+        host_kubeconfig_path, host_context = access[catalog.placement_of(tenant).host]
         vcluster = VClusterStack(
             app,
             catalog,
-            team,
+            tenant,
             host_kubeconfig_path=host_kubeconfig_path,
             host_context=host_context,
         )
-        TeamStack(app, catalog, team, kubeconfig_path=vcluster.vcluster.kubeconfig_path)
+        TeamStack(app, catalog, tenant, kubeconfig_path=vcluster.vcluster.kubeconfig_path)
     return app

@@ -1,4 +1,4 @@
-"""Layer 1: the KIND host cluster."""
+"""Layer 1: a KIND host cluster, one stack per KIND host of the catalog."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from constructs import Construct
 
 from catalog.model import Catalog
 from catalog.platform import KindHost
-from catalog.stack_names import KIND_STACK
+from catalog.stack_names import kind_stack
 from constructs_lib.kind_cluster import KindHostCluster
 from constructs_lib.kind_cluster_props import KindHostClusterProps
 from constructs_lib.state_backend import configure_state
 
 
 class KindClusterStack(TerraformStack):
-    def __init__(self, scope: Construct, catalog: Catalog, host: KindHost) -> None:
-        super().__init__(scope, KIND_STACK)
-        configure_state(self, catalog.platform.state, layer=f"platform/{KIND_STACK}")
+    def __init__(self, scope: Construct, catalog: Catalog, name: str, host: KindHost) -> None:
+        super().__init__(scope, kind_stack(name))
+        configure_state(self, catalog.platform.state, layer=f"platform/{kind_stack(name)}")
         self.host = KindHostCluster(
             self,
             "Host",

@@ -1,4 +1,5 @@
-"""Layer 3: one team's stack, deployed into that team's vcluster."""
+"""Layer 3: one tenant's stack (a team, or a team in one environment), deployed into its
+vcluster."""
 
 from __future__ import annotations
 
@@ -9,39 +10,40 @@ from constructs import Construct
 
 from catalog.data_guard import DECOMMISSION_OUTPUT
 from catalog.model import Catalog
-from catalog.team import Team
+from catalog.tenant import Tenant
 from constructs_lib.cluster_access import ClusterAccess
 from constructs_lib.state_backend import configure_state
 from constructs_lib.team import TeamConstruct, TeamProps
 
 
-def team_props(catalog: Catalog, team: Team) -> TeamProps:
-    """The catalog entry of a team, as the props of its construct."""
+def team_props(catalog: Catalog, tenant: Tenant) -> TeamProps:
+    """The effective entry of a tenant, as the props of its construct."""
+    team = tenant.settings
     return TeamProps(
         name=team.name,
-        labels=catalog.labels_of(team),
+        labels=catalog.labels_of(tenant),
         owners=team.owners,
         app=team.app,
         quota=team.quota,
         container_defaults=team.container_defaults,
         database=team.database if team.wants_database else None,
         cache=team.cache if team.wants_cache else None,
-        protect=catalog.protects(team),
+        protect=catalog.protects(tenant),
     )
 
 
 class TeamStack(TerraformStack):
     def __init__(
-        self, scope: Construct, catalog: Catalog, team: Team, *, kubeconfig_path: str
+        self, scope: Construct, catalog: Catalog, tenant: Tenant, *, kubeconfig_path: str
     ) -> None:
-        super().__init__(scope, team.name)
-        configure_state(self, catalog.platform.state, layer=f"teams/{team.name}")
+        super().__init__(scope, tenant.name)
+        configure_state(self, catalog.platform.state, layer=f"teams/{tenant.name}")
         ClusterAccess(self, "VCluster", kubeconfig_path=kubeconfig_path)
         RandomProvider(self, "random")
         TimeProvider(self, "time")
-        self.team = TeamConstruct(self, "Team", team_props(catalog, team))
+        self.team = TeamConstruct(self, "Team", team_props(catalog, tenant))
         for name, value in self.team.outputs.items():
             TerraformOutput(self, name, value=value)
-        if team.decommission:
+        if tenant.settings.decommission:
             # Recorded in the reviewed JSON, so the entry may be deleted in a later change.
             TerraformOutput(self, DECOMMISSION_OUTPUT, value=True)

@@ -1,6 +1,7 @@
-"""Layer 2: one stack per team, `vcluster-<team>`: its vcluster on the host and its kubeconfig.
+"""Layer 2: one stack per tenant, `vcluster-<tenant>`: its vcluster on its host, and its
+kubeconfig.
 
-A stack per team keeps plans, locks and blast radius local: a pull request that onboards or
+A stack per tenant keeps plans, locks and blast radius local: a pull request that onboards or
 changes one team plans that team's stacks only.
 """
 
@@ -14,6 +15,7 @@ from catalog.model import Catalog
 from catalog.platform import ExistingHost
 from catalog.stack_names import vcluster_stack
 from catalog.team import Team
+from catalog.tenant import Tenant
 from constructs_lib.cluster_access import ClusterAccess
 from constructs_lib.postgres_props import OPERATOR_NAMESPACE, OPERATOR_WEBHOOK_PORT
 from constructs_lib.state_backend import configure_state
@@ -28,14 +30,15 @@ from constructs_lib.vcluster_network import Webhook
 from constructs_lib.vcluster_props import VClusterProps
 
 
-def exposure_for(catalog: Catalog, team: Team) -> Exposure:
-    host = catalog.platform.host
+def exposure_for(catalog: Catalog, tenant: Tenant) -> Exposure:
+    """How the tenant's API server is published on its host."""
+    host = catalog.platform.named_hosts[catalog.placement_of(tenant).host]
     if isinstance(host, ExistingHost):
-        team_host = f"{team.name}.{host.domain}"
+        tenant_host = f"{tenant.name}.{host.domain}"
         if host.exposure == "load_balancer":
-            return LoadBalancerExposure(host=team_host)
-        return IngressExposure(host=team_host, ingress_class=host.ingress_class)
-    return NodePortExposure(node_port=catalog.node_port_of(team))
+            return LoadBalancerExposure(host=tenant_host)
+        return IngressExposure(host=tenant_host, ingress_class=host.ingress_class)
+    return NodePortExposure(node_port=catalog.node_port_of(tenant))
 
 
 def webhooks_of(team: Team) -> tuple[Webhook, ...]:
@@ -50,13 +53,14 @@ class VClusterStack(TerraformStack):
         self,
         scope: Construct,
         catalog: Catalog,
-        team: Team,
+        tenant: Tenant,
         *,
         host_kubeconfig_path: str,
         host_context: str | None,
     ) -> None:
-        super().__init__(scope, vcluster_stack(team.name))
-        configure_state(self, catalog.platform.state, layer=f"platform/vcluster/{team.name}")
+        super().__init__(scope, vcluster_stack(tenant.name))
+        configure_state(self, catalog.platform.state, layer=f"platform/vcluster/{tenant.name}")
+        team = tenant.settings
         ClusterAccess(self, "Host", kubeconfig_path=host_kubeconfig_path, context=host_context)
         LocalProvider(self, "local")
         # The construct keeps the team's name as its id, as in the single stack before: the
@@ -66,13 +70,13 @@ class VClusterStack(TerraformStack):
             team.name,
             VClusterProps(
                 team=team.name,
-                labels=catalog.labels_of(team),
-                exposure=exposure_for(catalog, team),
+                labels=catalog.labels_of(tenant),
+                exposure=exposure_for(catalog, tenant),
                 chart_version=catalog.platform.versions.vcluster_chart,
                 settings=team.vcluster,
                 quota=team.quota,
                 container_defaults=team.container_defaults,
-                protect=catalog.protects(team),
+                protect=catalog.protects(tenant),
                 webhooks=webhooks_of(team),
                 egress=team.egress,
             ),

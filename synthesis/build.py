@@ -1,8 +1,9 @@
-"""Building the stacks of some teams: in this process, or in worker processes, one shard each.
+"""Building the stacks of some tenants: in this process, or in worker processes, one shard each.
 
-Every team's stacks depend on the platform and on that team alone, so any subset of teams
-builds the same JSON for them as the whole catalog does. The KIND host stack is built with
-each subset (it is one small stack, and its cross-stack outputs need a consumer to exist).
+Every tenant's stacks depend on the platform, its host and that tenant alone, so any subset of
+tenants builds the same JSON for them as the whole catalog does. A KIND host's stack is built
+with each subset that has a tenant on it (its cross-stack outputs need a consumer to exist),
+and a host no tenant uses with every subset (`stacks.app.build_app`).
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from pathlib import Path
 from typing import Any, Final
 
 from catalog.model import Catalog
-from catalog.team import Team
+from catalog.tenant import Tenant
 from constructs_lib.paths import PROJECT_ROOT
 from synthesis.errors import SynthesisError
 
-#: Teams per worker at the most: peak memory follows the shard, not the catalog.
+#: Tenants per worker at the most: peak memory follows the shard, not the catalog.
 SHARD_TEAMS: Final = 250
-#: Below this many teams to build, one process is faster than starting workers.
+#: Below this many tenants to build, one process is faster than starting workers.
 PARALLEL_MIN_TEAMS: Final = 200
 WORKER_TIMEOUT_S: Final = 1800
 
@@ -45,21 +46,17 @@ class Built:
             self.stacks[name] = (outdir / entry["synthesizedStackPath"]).read_bytes()
 
 
-def subset(catalog: Catalog, teams: Sequence[Team]) -> Catalog:
-    return catalog.model_copy(update={"teams": tuple(teams)})
-
-
-def build_in_process(catalog: Catalog, teams: Sequence[Team]) -> Built:
+def build_in_process(catalog: Catalog, tenants: Sequence[Tenant]) -> Built:
     # Importing the app starts the jsii runtime: only when something is to be built.
     from stacks.app import synthesize  # noqa: PLC0415
 
     built = Built()
     with tempfile.TemporaryDirectory(prefix="synth-") as tmp:
-        built.add(synthesize(subset(catalog, teams), Path(tmp) / "out"))
+        built.add(synthesize(catalog, Path(tmp) / "out", tenants=tenants))
     return built
 
 
-def shards(teams: Sequence[Team], workers: int) -> list[list[Team]]:
+def shards(teams: Sequence[Tenant], workers: int) -> list[list[Tenant]]:
     """Contiguous slices, at least one per worker, none over SHARD_TEAMS."""
     count = max(workers, -(-len(teams) // SHARD_TEAMS))
     size = -(-len(teams) // count)
@@ -71,13 +68,21 @@ def _interpreter() -> list[str]:
     return [sys.executable, *(["-O"] if sys.flags.optimize else [])]
 
 
-def build_in_workers(catalog: Catalog, teams: Sequence[Team], workers: int) -> Built:
+def shard_file_text(catalog: Catalog, shard: Sequence[Tenant]) -> str:
+    """What a worker reads: the whole validated catalog (placement needs every tenant) and the
+    names of the tenants it builds."""
+    return json.dumps(
+        {"catalog": catalog.model_dump(mode="json"), "tenants": [t.name for t in shard]}
+    )
+
+
+def build_in_workers(catalog: Catalog, tenants: Sequence[Tenant], workers: int) -> Built:
     built = Built()
     with tempfile.TemporaryDirectory(prefix="synth-") as tmp:
         pending = []
-        for index, shard in enumerate(shards(teams, workers)):
+        for index, shard in enumerate(shards(tenants, workers)):
             shard_file = Path(tmp) / f"shard-{index}.json"
-            shard_file.write_text(subset(catalog, shard).model_dump_json(), encoding="utf-8")
+            shard_file.write_text(shard_file_text(catalog, shard), encoding="utf-8")
             pending.append((shard_file, Path(tmp) / f"out-{index}"))
         running: list[tuple[subprocess.Popen[bytes], Path]] = []
         while pending or running:

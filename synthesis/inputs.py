@@ -1,10 +1,11 @@
 """What a stack's JSON depends on, as digests: the record kept next to the output.
 
 Every stack depends on the code (every Python source of the app, `cdktf.json`,
-`Pipfile.lock`, and the pinned versions, which are code) and on the `platform:` section; a
-team's two stacks depend on that team's entry too, with every value derived for it (its port,
-its cost center, its defaults). A change to code or platform settings rebuilds everything; a
-change to one team rebuilds that team's stacks only.
+`Pipfile.lock`, and the pinned versions, which are code) and on the platform-wide settings
+(project, state, versions, …); a host's stack on that host's settings; a tenant's two stacks on
+its effective entry, with every value derived for it (its host and that host's settings, its
+port, its labels). A change to code or platform-wide settings rebuilds everything; a change to
+one host rebuilds that host and its tenants; a change to one team, that team's tenants only.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from pathlib import Path
 from typing import Any, Final
 
 from catalog.model import Catalog
-from catalog.platform import KindHost
-from catalog.team import Team
+from catalog.tenant import Tenant
 from constructs_lib.paths import PROJECT_ROOT
 
 #: The record, next to `manifest.json`; committed with the output so reviewers see it.
 RECORD_NAME: Final = "synth-inputs.json"
-RECORD_VERSION: Final = 1
-#: The record's key for the stacks every team shares (the KIND host).
-PLATFORM: Final = "platform"
+RECORD_VERSION: Final = 2
+#: Platform settings that are a host's or decide placement: in the inputs of the hosts and
+#: tenants they concern, not in the platform-wide digest.
+_PER_HOST: Final = frozenset({"host", "hosts", "default_environment"})
 
 #: Everything of the checkout that decides what the app writes (files, then packages).
 _CODE_FILES: Final = ("main.py", "cdktf.json", "Pipfile.lock", "twin/Pipfile.lock")
@@ -77,12 +78,24 @@ def code_digest(root: Path = PROJECT_ROOT) -> str:
     return digest.hexdigest()
 
 
-def team_inputs(catalog: Catalog, team: Team) -> dict[str, Any]:
-    """The team's entry with every value derived for it, as its stacks see them."""
-    derived: dict[str, Any] = {"cost_center": catalog.cost_center_of(team)}
-    if isinstance(catalog.platform.host, KindHost):
-        derived["node_port"] = catalog.node_port_of(team)
-    return {"entry": team.model_dump(mode="json"), "derived": derived}
+def tenant_inputs(catalog: Catalog, tenant: Tenant) -> dict[str, Any]:
+    """The tenant's effective entry with every value derived for it, as its stacks see them."""
+    placed = catalog.placement_of(tenant)
+    derived: dict[str, Any] = {
+        "labels": catalog.labels_of(tenant).as_dict(),
+        "host": placed.host,
+        "host_settings": catalog.platform.named_hosts[placed.host].model_dump(mode="json"),
+        "node_port": placed.node_port,
+    }
+    return {"entry": tenant.settings.model_dump(mode="json"), "derived": derived}
+
+
+def host_inputs(catalog: Catalog, host: str) -> dict[str, Any]:
+    """A host's settings, and whether any tenant uses it (its stack's outputs depend on it)."""
+    return {
+        "settings": catalog.platform.named_hosts[host].model_dump(mode="json"),
+        "used": bool(catalog.tenants_on(host)),
+    }
 
 
 def output_digest(stacks: list[bytes]) -> str:
@@ -95,37 +108,45 @@ def output_digest(stacks: list[bytes]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class InputRecord:
-    """Per team: the digest of its inputs and of the JSON they produced."""
+    """Per tenant and per host: the digest of its inputs and of the JSON they produced."""
 
     code: str
     platform: str
-    teams: dict[str, str]
-    """Team name -> digest of its inputs."""
+    tenants: dict[str, str]
+    """Tenant name -> digest of its inputs."""
+    hosts: dict[str, str]
+    """Host name -> digest of its inputs."""
     outputs: dict[str, str] = field(default_factory=dict)
-    """Team name (or `platform`) -> digest of its stacks' JSON, once written."""
+    """Tenant name (or `host:<name>`) -> digest of its stacks' JSON, once written."""
 
     @classmethod
     def of(cls, catalog: Catalog, code: str) -> InputRecord:
+        platform = catalog.platform.model_dump(mode="json", exclude=set(_PER_HOST))
         return cls(
             code=code,
-            platform=_digest(catalog.platform.model_dump(mode="json")),
-            teams={t.name: _digest(team_inputs(catalog, t)) for t in catalog.teams},
+            platform=_digest(platform),
+            tenants={t.name: _digest(tenant_inputs(catalog, t)) for t in catalog.tenants},
+            hosts={h: _digest(host_inputs(catalog, h)) for h in catalog.platform.named_hosts},
         )
 
     def with_outputs(self, outputs: dict[str, str]) -> InputRecord:
-        return InputRecord(self.code, self.platform, self.teams, dict(outputs))
+        return InputRecord(self.code, self.platform, self.tenants, self.hosts, dict(outputs))
 
     def render(self) -> str:
         record = {
-            "//": "What each team's stacks were built from, and what they are (see synthesis/).",
+            "//": "What each tenant's and host's stacks were built from, and what they are "
+            "(see synthesis/).",
             "version": RECORD_VERSION,
             "code": self.code,
             "platform": self.platform,
-            "teams": {
+            "tenants": {
                 name: {"inputs": key, "output": self.outputs.get(name, "")}
-                for name, key in sorted(self.teams.items())
+                for name, key in sorted(self.tenants.items())
             },
-            "platform_output": self.outputs.get(PLATFORM, ""),
+            "hosts": {
+                name: {"inputs": key, "output": self.outputs.get(host_key(name), "")}
+                for name, key in sorted(self.hosts.items())
+            },
         }
         return json.dumps(record, indent=2, sort_keys=True) + "\n"
 
@@ -136,15 +157,33 @@ class InputRecord:
             data = json.loads(text)
             if not isinstance(data, dict) or data.get("version") != RECORD_VERSION:
                 return None
-            teams = {str(n): str(t["inputs"]) for n, t in data["teams"].items()}
-            outputs = {str(n): str(t["output"]) for n, t in data["teams"].items()}
-            outputs[PLATFORM] = str(data["platform_output"])
-            return cls(str(data["code"]), str(data["platform"]), teams, outputs)
+            tenants = {str(n): str(t["inputs"]) for n, t in data["tenants"].items()}
+            hosts = {str(n): str(h["inputs"]) for n, h in data["hosts"].items()}
+            outputs = {str(n): str(t["output"]) for n, t in data["tenants"].items()}
+            outputs |= {host_key(str(n)): str(h["output"]) for n, h in data["hosts"].items()}
+            return cls(str(data["code"]), str(data["platform"]), tenants, hosts, outputs)
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             return None
 
-    def unchanged_teams(self, previous: InputRecord | None) -> set[str]:
-        """Teams whose stacks the previous output built from exactly these inputs."""
-        if previous is None or (previous.code, previous.platform) != (self.code, self.platform):
+    def _same_platform(self, previous: InputRecord | None) -> bool:
+        return previous is not None and (previous.code, previous.platform) == (
+            self.code,
+            self.platform,
+        )
+
+    def unchanged_tenants(self, previous: InputRecord | None) -> set[str]:
+        """Tenants whose stacks the previous output built from exactly these inputs."""
+        if previous is None or not self._same_platform(previous):
             return set()
-        return {name for name, key in self.teams.items() if previous.teams.get(name) == key}
+        return {name for name, key in self.tenants.items() if previous.tenants.get(name) == key}
+
+    def unchanged_hosts(self, previous: InputRecord | None) -> set[str]:
+        """Hosts whose stack the previous output built from exactly these inputs."""
+        if previous is None or not self._same_platform(previous):
+            return set()
+        return {name for name, key in self.hosts.items() if previous.hosts.get(name) == key}
+
+
+def host_key(host: str) -> str:
+    """A host's key among the record's outputs (a tenant name never holds a colon)."""
+    return f"host:{host}"

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Final
 
 from catalog.model import Catalog
-from catalog.stack_names import platform_stacks, team_stacks
+from catalog.platform import KindHost
+from catalog.stack_names import kind_stack, team_stacks
+from catalog.tenant import Tenant
 from synthesis import build
-from synthesis.inputs import PLATFORM, InputRecord, code_digest, output_digest
+from synthesis.inputs import InputRecord, code_digest, host_key, output_digest
 from synthesis.output import locked, write_output
 from synthesis.previous import Previous, from_directory, from_revision
 
@@ -48,21 +50,55 @@ def worker_count() -> int:
 @dataclass(frozen=True, slots=True)
 class Summary:
     reused: int
-    """Teams whose stacks were taken from the previous output."""
+    """Tenants whose stacks were taken from the previous output."""
     built: int
-    """Teams whose stacks were built."""
+    """Tenants whose stacks were built."""
     workers: int
     """Processes that built them (0: nothing was built)."""
 
 
 def _reusable(record: InputRecord, previous: Previous) -> set[str]:
-    """Teams with unchanged inputs whose stacks the previous output still has, as written."""
+    """Tenants with unchanged inputs whose stacks the previous output still has, as written."""
     written = previous.record.outputs if previous.record else {}
     return {
         name
-        for name in record.unchanged_teams(previous.record)
+        for name in record.unchanged_tenants(previous.record)
         if _still_as_written(team_stacks(name), previous, written.get(name))
     }
+
+
+def _reusable_hosts(catalog: Catalog, record: InputRecord, previous: Previous) -> set[str]:
+    """KIND hosts with unchanged inputs whose stack the previous output still has, as written."""
+    written = previous.record.outputs if previous.record else {}
+    return {
+        name
+        for name in record.unchanged_hosts(previous.record)
+        if isinstance(catalog.platform.named_hosts[name], KindHost)
+        and _still_as_written((kind_stack(name),), previous, written.get(host_key(name)))
+    }
+
+
+def _to_build(catalog: Catalog, reusable: set[str], reusable_hosts: set[str]) -> list[Tenant]:
+    """The tenants to build: those not reusable, and one tenant of each KIND host whose stack
+    is not reusable either (a host stack's cross-stack outputs need a consumer to be built)."""
+    to_build = [t for t in catalog.tenants if t.name not in reusable]
+    covered = {catalog.placement_of(t).host for t in to_build}
+    for name, host in catalog.platform.named_hosts.items():
+        tenants = catalog.tenants_on(name)
+        if isinstance(host, KindHost) and name not in reusable_hosts and name not in covered:
+            to_build += tenants[:1]
+    stale_unused = [
+        name
+        for name, host in catalog.platform.named_hosts.items()
+        if isinstance(host, KindHost)
+        and name not in reusable_hosts
+        and not catalog.tenants_on(name)
+    ]
+    if not to_build and stale_unused:
+        # A host no tenant uses is built with any tenant's stacks (build_app builds it always).
+        to_build = [catalog.tenants[0]]
+    order = {t.name: i for i, t in enumerate(catalog.tenants)}
+    return sorted(to_build, key=lambda t: order[t.name])
 
 
 def _still_as_written(names: tuple[str, ...], previous: Previous, digest: str | None) -> bool:
@@ -83,18 +119,14 @@ def synthesize(
     say = progress or default_progress()
     started = time.monotonic()
     record = InputRecord.of(catalog, code_digest())
+    tenants = catalog.tenants
     with locked(outdir):
         previous = from_revision(outdir, base) if base else from_directory(outdir)
         reusable = _reusable(record, previous)
-        to_build = [t for t in catalog.teams if t.name not in reusable]
-        shared = platform_stacks(catalog)
-        written = previous.record.outputs.get(PLATFORM) if previous.record else None
-        if not to_build and not _still_as_written(shared, previous, written):
-            # Every team is reusable (so code and platform are unchanged) but the host stack is
-            # not; it is built with one team, as its cross-stack outputs need a consumer.
-            to_build = [catalog.teams[0]]
+        reusable_hosts = _reusable_hosts(catalog, record, previous)
+        to_build = _to_build(catalog, reusable, reusable_hosts)
         say(
-            f"{len(catalog.teams)} teams: {len(catalog.teams) - len(to_build)} reused from "
+            f"{len(tenants)} tenants: {len(tenants) - len(to_build)} reused from "
             f"{previous.source}, {len(to_build)} to build ({time.monotonic() - started:.1f} s)"
         )
         processes = min(workers or worker_count(), len(to_build))
@@ -107,16 +139,17 @@ def synthesize(
                 processes = 1
                 built = build.build_in_process(catalog, to_build)
             say(
-                f"built {len(to_build)} teams in {processes} process(es) "
+                f"built {len(to_build)} tenants in {processes} process(es) "
                 f"({time.monotonic() - step:.1f} s)"
             )
         step = time.monotonic()
-        names = [*shared, *(s for t in catalog.teams for s in team_stacks(t.name))]
+        hosts = catalog.host_stacks()
+        names = [*hosts, *(s for t in tenants for s in team_stacks(t.name))]
         stacks = {n: built.stacks[n] if n in built.stacks else previous.stacks[n] for n in names}
-        outputs = {
-            t.name: output_digest([stacks[n] for n in team_stacks(t.name)]) for t in catalog.teams
-        }
-        outputs[PLATFORM] = output_digest([stacks[n] for n in shared])
+        outputs = {t.name: output_digest([stacks[n] for n in team_stacks(t.name)]) for t in tenants}
+        for name, host in catalog.platform.named_hosts.items():
+            if isinstance(host, KindHost):
+                outputs[host_key(name)] = output_digest([stacks[kind_stack(name)]])
         write_output(
             outdir,
             stacks=stacks,
@@ -125,6 +158,4 @@ def synthesize(
             record=record.with_outputs(outputs).render(),
         )
         say(f"wrote {len(names)} stacks to {outdir.name}/ ({time.monotonic() - step:.1f} s)")
-    return Summary(
-        reused=len(catalog.teams) - len(to_build), built=len(to_build), workers=processes
-    )
+    return Summary(reused=len(tenants) - len(to_build), built=len(to_build), workers=processes)

@@ -1,7 +1,8 @@
 """`python -m synthesis.worker SHARD.json OUTDIR`: synthesize one shard of a catalog.
 
-The shard is a validated catalog that holds some of the teams, written by `build`; nothing
-here re-reads `platform.yaml` or runs the data guard, which ran once on the whole catalog.
+The shard is the validated catalog and the names of the tenants to build, written by `build`;
+nothing here re-reads `platform.yaml` or runs the data guard, which ran once on the whole
+catalog.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ use_cdk_terrain_if_installed()
 
 
 def main(argv: list[str]) -> int:
+    import json
+
     from catalog.model import Catalog
     from stacks.app import synthesize
 
     shard_file, outdir = argv
-    catalog = Catalog.model_validate_json(Path(shard_file).read_text(encoding="utf-8"))
-    synthesize(catalog, Path(outdir))
+    shard = json.loads(Path(shard_file).read_text(encoding="utf-8"))
+    catalog = Catalog.model_validate_json(json.dumps(shard["catalog"]))
+    synthesize(catalog, Path(outdir), tenants=[catalog.tenant(n) for n in shard["tenants"]])
     return 0
 
 

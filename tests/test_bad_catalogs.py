@@ -21,6 +21,16 @@ from tests.conftest import run_main
 KIND_TEAM = "teams: [{name: a1}]"
 EXISTING = "platform: {host: {type: existing, kubeconfig_path: k, domain: vc.example.com}}\n"
 
+CAPACITY = "{cpu: 16, memory: 64Gi, storage: 500Gi, pods: 500}"
+#: Two hosts of a fleet: a KIND host for dev, an existing cluster for prod.
+FLEET = (
+    "platform:\n"
+    "  hosts:\n"
+    "    dev: {environment: dev, capacity: {cpu: 16, memory: 64Gi, storage: 500Gi, pods: 500}}\n"
+    "    prod: {type: existing, environment: prod, kubeconfig_path: k, domain: p.example.com,\n"
+    "           capacity: {cpu: 64, memory: 256Gi, storage: 2Ti, pods: 2000}}\n"
+)
+
 # (id, catalog text, text the single error line must contain)
 CASES: list[tuple[str, str, str]] = [
     # YAML that would silently lose or multiply data
@@ -174,8 +184,13 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         "platform-key-typo",
+        "platform: {hostz: {}}\n" + KIND_TEAM,
+        "platform.hostz: unknown key; did you mean 'host'?",
+    ),
+    (
+        "platform-hosts-empty",
         "platform: {hosts: {}}\n" + KIND_TEAM,
-        "platform.hosts: unknown key; did you mean 'host'?",
+        "platform.hosts: Dictionary should have at least 1 item",
     ),
     (
         "host-key-typo",
@@ -446,6 +461,99 @@ CASES: list[tuple[str, str, str]] = [
         "egress-unknown-key",
         "teams: [{name: a1, egress: {open: true}}]",
         "teams[0] (a1).egress.open: unknown key; allowed here: allow, public",
+    ),
+    # a fleet: hosts, environments, placement
+    (
+        "host-and-hosts",
+        "platform: {host: {type: kind}, hosts: {a: {type: kind}}}\n" + KIND_TEAM,
+        "platform: host: and hosts: both given; use `host:` for one host or `hosts:` for several",
+    ),
+    (
+        "host-name-not-dns",
+        "platform: {hosts: {Prod_EU: {type: kind}}}\n" + KIND_TEAM,
+        "platform.hosts: key 'Prod_EU': must be a DNS-1123 label of at most 30 characters",
+    ),
+    (
+        "fleet-host-without-capacity",
+        "platform: {hosts: {a: {type: kind}, b: {port_pool: {first_port: 30040}}}}\n" + KIND_TEAM,
+        "platform: hosts.a.capacity: a host of a fleet declares what it offers tenants",
+    ),
+    (
+        "kind-hosts-same-cluster-name",
+        "platform: {hosts: {a: {cluster_name: lab, capacity: " + CAPACITY + "}, b: {cluster_name: "
+        "lab, port_pool: {first_port: 30040}, capacity: " + CAPACITY + "}}}\n" + KIND_TEAM,
+        "hosts.b.cluster_name: 'lab' is already the KIND cluster of host 'a'",
+    ),
+    (
+        "kind-host-pools-overlap",
+        "platform: {hosts: {a: {capacity: " + CAPACITY + "}, b: {port_pool: {first_port: 30010}, "
+        "capacity: " + CAPACITY + "}}}\n" + KIND_TEAM,
+        "hosts.b.port_pool: port 30010 is already in the pool of host 'a'; KIND hosts publish",
+    ),
+    (
+        "team-pinned-to-an-unknown-host",
+        FLEET + "teams: [{name: a1, host: staging}]",
+        "teams[0].host: no host 'staging' in platform.hosts; name one of dev, prod",
+    ),
+    (
+        "team-pinned-to-a-host-of-another-environment",
+        FLEET + "teams: [{name: a1, host: prod}]",
+        "teams[0].host: host 'prod' serves environment 'prod', the tenant is in 'dev'; pin one "
+        "of dev",
+    ),
+    (
+        "environment-without-a-host",
+        FLEET + "teams: [{name: a1, environments: {qa: {}}}]",
+        "teams[0].environments.qa: no host serves environment 'qa' (hosts: dev (dev), prod "
+        "(prod)); add a host with environment: qa",
+    ),
+    (
+        "default-environment-without-a-host",
+        FLEET.replace("platform:\n", "platform:\n  default_environment: qa\n") + KIND_TEAM,
+        "teams[0]: no host serves environment 'qa'",
+    ),
+    (
+        "tenant-name-taken-by-a-team",
+        FLEET + "teams: [{name: a1-dev}, {name: a1, environments: {dev: {}}}]",
+        "teams[1].environments.dev: its tenant is named 'a1-dev', like teams[0]; rename the team "
+        "or the environment",
+    ),
+    (
+        "tenant-name-too-long",
+        FLEET + "teams: [{name: " + "t" * 38 + ", environments: {prod: {}}}]",
+        "teams[0].environments.prod.name: must be at most 40 characters",
+    ),
+    (
+        "environment-override-unknown-key",
+        FLEET + "teams: [{name: a1, environments: {prod: {database: {instancez: 3}}}}]",
+        "teams[0].environments.prod.database.instancez: unknown key",
+    ),
+    (
+        "environment-override-bad-value",
+        FLEET + "teams: [{name: a1, environments: {prod: {database: {instances: 0}}}}]",
+        "teams[0].environments.prod.database.instances: Input should be greater than or equal",
+    ),
+    (
+        "team-host-with-environments",
+        FLEET + "teams: [{name: a1, host: dev, environments: {prod: {}}}]",
+        "teams[0].host: a team with environments: sets it per environment "
+        "(environments.<name>.host); move it there",
+    ),
+    (
+        "node-port-on-an-existing-host-through-an-environment",
+        FLEET + "teams: [{name: a1, environments: {prod: {node_port: 30001}}}]",
+        "teams[0].environments.prod.node_port: only applies to host type 'kind'",
+    ),
+    (
+        "host-over-capacity",
+        FLEET + "teams: [{name: a1, quota: {pods: 600}}]",
+        "platform.hosts.dev.capacity.pods: the 1 tenants on it count for 600 (the sum of their "
+        "quota.pods) of the 500 it offers; raise it, or add a host",
+    ),
+    (
+        "team-named-like-a-host-stack",
+        "teams: [{name: kind-cluster-b}]",
+        "'kind-cluster-b' starts with 'kind-cluster-', which names the stack of each KIND host",
     ),
     # malformed YAML, empty and odd documents
     ("bad-indentation", "teams:\n  - name: a1\n   owners: []\n", "not valid YAML at line 3"),

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from catalog.loader import CatalogError, catalog_path, parse_catalog
-from catalog.model import Catalog, default_node_port
+from catalog.model import Catalog
+from catalog.placement import default_node_port
 from catalog.platform import ExistingHost, KindHost, PortPool
 from catalog.quota_fit import parts_of, quantity, shortfalls
 from constructs_lib import versions
@@ -31,17 +32,18 @@ def test_a_team_needs_only_a_name(catalog_from: Parse) -> None:
     assert not team.wants_database and not team.wants_cache
     assert team.vcluster.replicas == 1
     assert team.vcluster.backing_store is BackingStore.EMBEDDED_SQLITE
-    assert catalog.cost_center_of(team) == "platform"
+    assert catalog.cost_center_of(catalog.tenants[0]) == "platform"
 
 
 def test_platform_defaults_to_a_kind_host_with_two_workers_and_local_state(
     catalog_from: Parse,
 ) -> None:
     platform = catalog_from("teams: [{name: team-x}]").platform
-    assert isinstance(platform.host, KindHost)
-    assert platform.host.workers == 2
-    assert platform.host.node_image == versions.KIND_NODE_IMAGE
-    assert "@sha256:" in platform.host.node_image
+    host = platform.named_hosts["default"]
+    assert isinstance(host, KindHost)
+    assert host.workers == 2
+    assert host.node_image == versions.KIND_NODE_IMAGE
+    assert "@sha256:" in host.node_image
     assert isinstance(platform.state, LocalState)
     assert platform.versions.vcluster_chart == "0.36.1"
 
@@ -55,7 +57,7 @@ def test_a_team_cost_center_overrides_the_platform_default(catalog_from: Parse) 
     catalog = catalog_from(
         "platform: {cost_center: shared}\nteams: [{name: a1, cost_center: cc-7}, {name: b1}]"
     )
-    assert [catalog.cost_center_of(t) for t in catalog.teams] == ["cc-7", "shared"]
+    assert [catalog.cost_center_of(t) for t in catalog.tenants] == ["cc-7", "shared"]
 
 
 def test_present_service_blocks_mean_wanted_unless_disabled(catalog_from: Parse) -> None:
@@ -80,7 +82,7 @@ def test_existing_host_reads_kubeconfig_and_publishes_by_ingress(catalog_from: P
         "platform: {host: {type: existing, kubeconfig_path: ~/.kube/config, "
         "domain: vc.example.com}}\nteams: [{name: a1}]"
     )
-    host = catalog.platform.host
+    host = catalog.platform.named_hosts["default"]
     assert isinstance(host, ExistingHost)
     assert host.exposure == "ingress"
     assert host.context is None

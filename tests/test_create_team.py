@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from catalog.loader import CatalogError, parse_catalog
-from catalog.model import default_node_port
+from catalog.placement import default_node_port
 from catalog.platform import PortPool
 from constructs_lib.paths import PROJECT_ROOT
 from tools.create_team import add_team
@@ -96,3 +96,58 @@ def test_command_edits_the_catalog_named_by_platform_config(tmp_path: Path) -> N
     assert again.returncode == 2
     assert again.stderr == f"error: {catalog}: team 'team-c' already exists; choose another name\n"
     assert "Traceback" not in again.stderr
+
+
+FLEET = """\
+platform:
+  default_environment: dev
+  hosts:
+    small:
+      environment: dev
+      port_pool: {first_port: 30000, size: 20}
+      capacity: {cpu: 10, memory: 40Gi, storage: 500Gi, pods: 300}
+    large:
+      environment: dev
+      port_pool: {first_port: 30040, size: 20}
+      capacity: {cpu: 40, memory: 160Gi, storage: 2Ti, pods: 1200}
+    prod:
+      type: existing
+      environment: prod
+      kubeconfig_path: k
+      domain: p.example.com
+      capacity: {cpu: 400, memory: 1600Gi, storage: 20Ti, pods: 12000}
+teams:
+  - {name: team-a, host: large}
+"""
+
+
+def test_in_a_fleet_the_new_team_is_pinned_to_the_host_with_the_most_room() -> None:
+    # small: 10 CPU, none used; large: 40 CPU, 4 used. After the newcomer (4 CPU): small has
+    # 60% of its CPU left, large 80%: large wins, and the entry says so.
+    updated = add_team(FLEET, "team-b")
+    entry = updated[len(FLEET) :]
+    assert entry.startswith("  - name: team-b\n    host: large\n    node_port: ")
+    catalog = parse_catalog(updated)
+    assert catalog.placement_of("team-b").host == "large"
+    assert catalog.node_port_of(catalog.tenant("team-b")) in range(30040, 30060)
+
+
+def test_in_a_fleet_a_named_host_is_written_as_asked() -> None:
+    updated = add_team(FLEET, "team-b", host="small")
+    assert "  - name: team-b\n    host: small\n" in updated
+
+
+def test_a_host_that_does_not_exist_is_refused() -> None:
+    with pytest.raises(CatalogError, match="--host nowhere: no such host; name one of small"):
+        add_team(FLEET, "team-b", host="nowhere")
+
+
+def test_when_no_host_of_the_environment_has_room_the_numbers_are_shown() -> None:
+    full = FLEET.replace("cpu: 10,", "cpu: 3,").replace("cpu: 40,", "cpu: 6,")
+    with pytest.raises(CatalogError) as refused:
+        add_team(full, "team-b")
+    assert str(refused.value) == (
+        "platform.yaml: no host of environment 'dev' has room for another tenant with the "
+        "default quota (small: cpu 3 free of 3, a tenant needs 4; large: cpu 2 free of 6, a "
+        "tenant needs 4); add a host, or raise a host's capacity"
+    )

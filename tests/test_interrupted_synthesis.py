@@ -127,7 +127,8 @@ def test_ctrl_c_stops_with_one_line_exit_130_and_the_output_intact(
     big = tmp_path / "big.yaml"
     big.write_text(
         "platform: {host: {type: existing, kubeconfig_path: k, domain: vc.example.com}}\n"
-        "teams:\n  - {name: a1, database: {}}\n  - {name: b2, cache: {}}\n"
+        # a1 moves off the KIND host of OLD with its database: only decommissioned may it.
+        "teams:\n  - {name: a1, database: {}, decommission: true}\n  - {name: b2, cache: {}}\n"
         + "".join(f"  - name: t{i}\n    database: {{}}\n" for i in range(150)),
         encoding="utf-8",
     )

@@ -114,7 +114,8 @@ def test_the_record_is_deterministic_and_names_no_machine(
     assert (other / RECORD_NAME).read_text() == first
     assert str(tmp_path) not in first
     record = InputRecord.parse(first)
-    assert record is not None and sorted(record.teams) == ["team-a", "team-b", "team-c"]
+    assert record is not None and sorted(record.tenants) == ["team-a", "team-b", "team-c"]
+    assert sorted(record.hosts) == ["default"]
 
 
 def test_what_other_tools_keep_in_a_stack_directory_survives(
@@ -148,13 +149,88 @@ def test_worker_processes_write_the_same_bytes_as_one_process(
 
 def test_shards_are_bounded_and_cover_every_team(catalog_from: Parse) -> None:
     teams = list(
-        catalog_from("teams:\n" + "".join(f"  - {{name: t{i}}}\n" for i in range(7))).teams
+        catalog_from("teams:\n" + "".join(f"  - {{name: t{i}}}\n" for i in range(7))).tenants
     )
     for workers in (1, 2, 8):
         parts = build.shards(teams, workers)
         assert [t for part in parts for t in part] == teams
         assert len(parts) >= min(workers, len(teams))
     assert max(len(p) for p in build.shards(teams * 100, 2)) <= build.SHARD_TEAMS
+
+
+# --- a fleet: several hosts, tenants per environment ---------------------------------------
+
+FLEET = """\
+platform:
+  hosts:
+    dev-a: {environment: dev, port_pool: {first_port: 30000, size: 20},
+            capacity: {cpu: 64, memory: 256Gi, storage: 2Ti, pods: 2000}}
+    dev-b: {environment: dev, port_pool: {first_port: 30040, size: 20},
+            capacity: {cpu: 64, memory: 256Gi, storage: 2Ti, pods: 2000}}
+    prod: {type: existing, environment: prod, kubeconfig_path: ~/.kube/prod, domain: vc.example.com,
+           capacity: {cpu: 64, memory: 256Gi, storage: 2Ti, pods: 2000}}
+teams:
+  - {name: team-a, host: dev-a, database: {}}
+  - {name: team-b, host: dev-b, cache: {}}
+  - {name: team-c, environments: {dev: {host: dev-a}, prod: {database: {instances: 2}}}}
+"""
+
+FLEET_CHANGES = {
+    "unchanged": (FLEET, 0),
+    "tenant added on one host": (FLEET + "  - {name: team-d, host: dev-b}\n", 1),
+    "environments added to a team": (
+        edited(
+            FLEET,
+            "{name: team-b, host: dev-b, cache: {}}",
+            "{name: team-b, cache: {}, environments: {dev: {host: dev-b}, prod: {}}}",
+        ),
+        2,
+    ),
+    "one host's settings changed": (
+        edited(FLEET, "dev-b: {environment: dev,", "dev-b: {environment: dev, workers: 1,"),
+        1,
+    ),
+    "existing host's domain changed": (
+        edited(FLEET, "domain: vc.example.com", "domain: vc2.example.com"),
+        1,
+    ),
+    "teams reordered": (
+        edited(FLEET, "  - {name: team-a, host: dev-a, database: {}}\n", "")
+        + "  - {name: team-a, host: dev-a, database: {}}\n",
+        0,
+    ),
+    "platform-wide setting changed": (
+        edited(FLEET, "platform:\n", "platform:\n  project: other\n"),
+        4,
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(FLEET_CHANGES))
+def test_a_fleet_output_is_byte_identical_to_a_full_synthesis_and_builds_only_what_changed(
+    catalog_from: Parse, tmp_path: Path, change: str
+) -> None:
+    out = tmp_path / "cdktf.out"
+    synthesize(catalog_from(FLEET), out, progress=lambda _: None)
+    text, expected_built = FLEET_CHANGES[change]
+    catalog = catalog_from(text)
+    summary, written = again(catalog, out)
+    assert written == full(catalog, tmp_path)
+    assert summary.built == expected_built
+
+
+def test_worker_processes_write_the_same_bytes_as_one_process_for_a_fleet(
+    catalog_from: Parse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Four more tenants, two per KIND host, named so that their derived ports are free.
+    more = {"w0": "dev-a", "y0": "dev-b", "w2": "dev-a", "w3": "dev-b"}
+    text = FLEET + "".join(f"  - {{name: {n}, host: {h}}}\n" for n, h in more.items())
+    catalog = catalog_from(text)
+    monkeypatch.setattr(build, "PARALLEL_MIN_TEAMS", 2)
+    monkeypatch.setattr(build, "SHARD_TEAMS", 2)
+    summary, written = again(catalog, tmp_path / "cdktf.out", workers=3)
+    assert summary.workers == 3
+    assert written == full(catalog, tmp_path)
 
 
 # --- base mode: only the reviewed output is reused --------------------------------------

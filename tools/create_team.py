@@ -1,8 +1,10 @@
 """`pipenv run create-team <name> [--database] [--cache] …`: add a team to the catalog.
 
-The entry is appended to `teams:` with a stable port slot (KIND host). The file keeps its
-comments, order and formatting (round-trip YAML); the result is validated as a whole catalog
-before anything is written, and written atomically.
+The entry is appended to `teams:` with its host (in a fleet: the host of its environment with
+the most free capacity, unless `--host` names one) and a stable port slot (KIND host), so the
+entry says where it runs and nothing else can move it. The file keeps its comments, order and
+formatting (round-trip YAML); the result is validated as a whole catalog before anything is
+written, and written atomically.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from catalog.loader import CatalogError, catalog_path, load_catalog, parse_catalog
-from catalog.model import default_node_port
+from catalog.model import Catalog
+from catalog.placement import CAPACITY_MEASURES, default_node_port, host_path, usage
 from catalog.platform import KindHost
+from catalog.quota_fit import quantity
+from constructs_lib.resources import Quota
 
 
 def _yaml() -> YAML:
@@ -35,6 +40,42 @@ def _flow(items: dict[str, object] | list[str]) -> CommentedMap | CommentedSeq:
     return node
 
 
+#: Capacity resource -> the quota field each tenant counts for against it.
+QUOTA_FIELD_OF = {resource: field for resource, field, _ in CAPACITY_MEASURES}
+
+
+def roomiest_host(catalog: Catalog, quota: Quota, *, source: str) -> str:
+    """The host of the default environment with the most capacity left once a tenant with
+    `quota` joins it: the largest share free of its scarcest resource."""
+    platform = catalog.platform
+    environment = platform.team_environment
+    candidates = [n for n in platform.named_hosts if platform.environment_of(n) == environment]
+    if len(candidates) == 1:
+        return candidates[0]
+    table = usage(platform, {t.name: catalog.placement_of(t) for t in catalog.tenants})
+    scores: dict[str, float] = {}
+    full: list[str] = []
+    for name in candidates:
+        shares = []
+        for row in table[name]:
+            quota_field = QUOTA_FIELD_OF[row.resource]
+            need = quantity(str(getattr(quota, quota_field)))
+            shares.append(float((row.headroom - need) / row.capacity))
+            if need > row.headroom:
+                full.append(
+                    f"{name}: {row.resource} {row.write(row.headroom)} free of "
+                    f"{row.write(row.capacity)}, a tenant needs {row.write(need)}"
+                )
+        scores[name] = min(shares)
+    best = max(candidates, key=lambda n: (scores[n], -candidates.index(n)))
+    if scores[best] < 0:
+        raise CatalogError(
+            f"{source}: no host of environment {environment!r} has room for another tenant "
+            f"with the default quota ({'; '.join(full)}); add a host, or raise a host's capacity"
+        )
+    return best
+
+
 def add_team(
     text: str,
     name: str,
@@ -43,6 +84,7 @@ def add_team(
     cache: bool = False,
     owners: tuple[str, ...] = (),
     cost_center: str | None = None,
+    host: str | None = None,
     source: str = "platform.yaml",
 ) -> str:
     """The catalog text with the new team appended; raises CatalogError on any problem."""
@@ -55,16 +97,24 @@ def add_team(
         entry["owners"] = _flow(list(owners))
     if cost_center:
         entry["cost_center"] = cost_center
-    host = catalog.platform.host
-    if isinstance(host, KindHost):
-        taken = {catalog.node_port_of(t) for t in catalog.teams}
-        derived = default_node_port(name, host.port_pool)
-        free = [p for p in host.port_pool.ports if p not in taken]
+    platform = catalog.platform
+    if host is not None and host not in platform.named_hosts:
+        raise CatalogError(
+            f"{source}: --host {host}: no such host; name one of {', '.join(platform.named_hosts)}"
+        )
+    chosen = host or roomiest_host(catalog, Quota(), source=source)
+    if platform.hosts:
+        entry["host"] = chosen
+    spec = platform.named_hosts[chosen]
+    if isinstance(spec, KindHost):
+        taken = {catalog.node_port_of(t) for t in catalog.tenants_on(chosen)}
+        derived = default_node_port(name, spec.port_pool)
+        free = [p for p in spec.port_pool.ports if p not in taken]
         if not free:
             raise CatalogError(
-                f"{source}: the port pool ({host.port_pool.size} ports) is full; raise "
-                "platform.host.port_pool.size (this recreates the KIND cluster) or move to an "
-                "existing host"
+                f"{source}: the port pool ({spec.port_pool.size} ports) of host {chosen!r} is "
+                f"full; raise {host_path(platform, chosen)}.port_pool.size (this recreates the "
+                "KIND cluster), or place the team on another host"
             )
         entry["node_port"] = derived if derived in free else free[0]
     if database:
@@ -92,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", action="store_true", help="give the team a Valkey cache")
     parser.add_argument("--owner", action="append", default=[], help="owner e-mail (repeatable)")
     parser.add_argument("--cost-center", help="cost-center label (default: the platform's)")
+    parser.add_argument(
+        "--host", help="the host to run on (default: the one with the most free capacity)"
+    )
     args = parser.parse_args(argv)
     path = catalog_path()
     try:
@@ -104,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
             cache=args.cache,
             owners=tuple(args.owner),
             cost_center=args.cost_center,
+            host=args.host,
             source=str(path),
         )
     except CatalogError as err:

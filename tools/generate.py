@@ -36,7 +36,7 @@ def companion_files(catalog: Catalog, outdir: Path) -> dict[Path, str]:
     stacks = read_manifest(outdir, checkout_root=outdir.parent)
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     return {
-        Path("atlantis.yaml"): render(atlantis_config(stacks)),
+        Path("atlantis.yaml"): render(atlantis_config(stacks, catalog.stack_hosts())),
         Path("README.md"): replace_graph(readme, mermaid(stacks, catalog)),
     }
 
@@ -67,7 +67,11 @@ def main() -> int:
         return 2
     for relative, text in companion_files(catalog, OUTDIR).items():
         (PROJECT_ROOT / relative).write_text(text, encoding="utf-8")
-    print(f"wrote cdktf.out/, atlantis.yaml and the README picture for {len(catalog.teams)} teams")
+    hosts = len(catalog.platform.named_hosts)
+    print(
+        f"wrote cdktf.out/, atlantis.yaml and the README picture for {len(catalog.teams)} teams "
+        f"({len(catalog.tenants)} tenants) on {hosts} host{'s' if hosts > 1 else ''}"
+    )
     return 0
 
 

@@ -1,4 +1,4 @@
-"""`pipenv run restore-kubeconfigs [TEAM ...]`: write team kubeconfig files back from state.
+"""`pipenv run restore-kubeconfigs [TENANT ...]`: write tenant kubeconfig files back from state.
 
 A team stack reads its kubeconfig from a file its `vcluster-<team>` apply wrote. In Atlantis
 every pull request has a fresh workspace, so a team stack planned in a later pull request

@@ -45,3 +45,13 @@ def dependency_depths(stacks: list[StackInfo]) -> dict[str, int]:
     for s in stacks:
         depth(s.name)
     return depths
+
+
+def by_host(stacks: list[StackInfo], stack_hosts: dict[str, str]) -> list[StackInfo]:
+    """The stacks grouped by their host, hosts in catalog order, dependency order within."""
+    order = {host: index for index, host in enumerate(dict.fromkeys(stack_hosts.values()))}
+    depths = dependency_depths(stacks)
+    return sorted(
+        stacks,
+        key=lambda s: (order.get(stack_hosts.get(s.name, ""), -1), depths[s.name], s.name),
+    )

@@ -3,7 +3,8 @@
 Synthesizes the catalog at the base revision (with that revision's code) and in the working
 tree, compares the two, and prints a Markdown report fit for a pull-request comment. It shouts
 about changes that destroy data: replacing the KIND cluster, removing a database or a team,
-changing a vcluster's store (its virtual cluster starts empty).
+changing a vcluster's store (its virtual cluster starts empty), moving a tenant to another host.
+In a fleet whose hosts declare capacity it shows each host's headroom after the change.
 
 Exit code: 0 nothing changed, 1 something changed, 2 the review could not run.
 """
@@ -24,8 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from catalog.loader import CatalogError, load_catalog
+from catalog.model import Catalog
+from catalog.placement import usage
 from catalog.stack_names import VCLUSTER_STACK_PREFIX
 from catalog.synthesized_stacks import read_stack_bytes
+from catalog.vcluster_host import host_record_of
 from catalog.vcluster_store import store_of
 from constructs_lib.cache_props import CACHE_CHART
 from constructs_lib.paths import PROJECT_ROOT
@@ -61,6 +66,8 @@ class Review:
     dangers: list[str]
     egress: list[str] = field(default_factory=list)
     """Every change to what a team's workloads may reach beyond their vcluster."""
+    hosts: list[str] = field(default_factory=list)
+    """Table rows: each host's tenants and headroom after the change (fleets with capacity)."""
 
     @property
     def changed(self) -> bool:
@@ -110,6 +117,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
         changes.append(change)
         dangers.extend(_dangers(change, base.get(name, {})))
         dangers.extend(_store_change(name, base.get(name, {}), head.get(name, {})))
+        dangers.extend(_host_move(name, base.get(name, {}), head.get(name, {})))
         egress.extend(_egress_change(name, base.get(name, {}), head.get(name, {})))
     return Review(base=base_label, stacks=changes, dangers=dangers, egress=egress)
 
@@ -183,6 +191,35 @@ def _store_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Iter
     )
 
 
+def _host_move(name: str, base: dict[str, Any], head: dict[str, Any]) -> Iterable[str]:
+    """A vcluster on another host starts empty there; the old one stays unless destroyed."""
+    before, after = host_record_of(base), host_record_of(head)
+    if before is None or after is None or before == after:
+        return
+    yield (
+        f"`{name}`: **moves** from {before.describe()} to {after.describe()}: its vcluster is "
+        "created empty there, and the old one keeps running on the old host unless its stacks "
+        "are destroyed there first (README.md, 'Moving a tenant to another host')."
+    )
+
+
+def host_rows(base: Catalog | None, head: Catalog) -> list[str]:
+    """Markdown rows: per host with a declared capacity, its tenants (before → after) and
+    what its tenants' quotas take of each resource after the change, with the headroom."""
+    after = usage(head.platform, {t.name: head.placement_of(t) for t in head.tenants})
+    rows = []
+    for name, resources in after.items():
+        count = len(head.tenants_on(name))
+        was = len(base.tenants_on(name)) if base and name in base.platform.named_hosts else 0
+        cells = " | ".join(
+            f"{r.write(r.used)} of {r.write(r.capacity)} ({r.write(r.headroom)} free)"
+            for r in resources
+        )
+        tenants = f"{was} → {count}" if was != count else str(count)
+        rows.append(f"| `{name}` | {head.platform.environment_of(name)} | {tenants} | {cells} |")
+    return rows
+
+
 def render(review: Review) -> str:
     out = io.StringIO()
     out.write(f"## Platform review: `{review.base}` → working tree\n\n")
@@ -198,6 +235,13 @@ def render(review: Review) -> str:
         out.write("### 🌐 Egress beyond the vcluster changes\n\n")
         for line in review.egress:
             out.write(f"- {line}\n")
+        out.write("\n")
+    if review.hosts:
+        out.write("### 🖥️ Hosts after the change\n\n")
+        out.write("| host | environment | tenants | cpu | memory | storage | pods |\n")
+        out.write("|---|---|---|---|---|---|---|\n")
+        for line in review.hosts:
+            out.write(f"{line}\n")
         out.write("\n")
     touched = [s for s in review.stacks if s.status != "unchanged"]
     out.write("| stack | status | added | changed | removed |\n|---|---|---:|---:|---:|\n")
@@ -272,7 +316,20 @@ def review_against(base: str, repo: Path = PROJECT_ROOT) -> Review:
         # Hard links, not copies: synthesis never writes into a file, it swaps directories.
         shutil.copytree(base_out, head_out, copy_function=os.link)
         head_stacks = _synth_tree(repo, head_out)
-    return compare(*_parsed_where_different(base_stacks, head_stacks), base_label=base)
+        base_catalog = _catalog_or_none(base_tree / "platform.yaml")
+    review = compare(*_parsed_where_different(base_stacks, head_stacks), base_label=base)
+    head_catalog = _catalog_or_none(repo / "platform.yaml")
+    if head_catalog is not None and review.changed:
+        review.hosts = host_rows(base_catalog, head_catalog)
+    return review
+
+
+def _catalog_or_none(path: Path) -> Catalog | None:
+    """The catalog at `path`; None when this code cannot read it (a base from long ago)."""
+    try:
+        return load_catalog(path)
+    except CatalogError:
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:

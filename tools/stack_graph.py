@@ -7,8 +7,8 @@ from typing import Final
 
 from catalog.model import Catalog
 from catalog.platform import KindHost
-from catalog.stack_names import KIND_STACK, VCLUSTER_STACK_PREFIX
-from tools.manifest import StackInfo
+from catalog.stack_names import VCLUSTER_STACK_PREFIX, is_host_stack
+from tools.manifest import StackInfo, by_host
 
 START: Final = "<!-- stack-graph:start -->"
 END: Final = "<!-- stack-graph:end -->"
@@ -18,28 +18,48 @@ def _node_id(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", name)
 
 
-def _describe(stack: StackInfo, catalog: Catalog) -> str:
-    host = catalog.platform.host
-    if stack.name == KIND_STACK and isinstance(host, KindHost):
-        return f"KIND host: 1 control plane + {host.workers} workers"
+def _describe(stack: StackInfo, catalog: Catalog, host: str | None) -> str:
+    spec = catalog.platform.named_hosts.get(host or "")
+    if is_host_stack(stack.name) and isinstance(spec, KindHost):
+        return f"KIND host: 1 control plane + {spec.workers} workers"
     if stack.name.startswith(VCLUSTER_STACK_PREFIX):
         return f"vcluster of {stack.name.removeprefix(VCLUSTER_STACK_PREFIX)}"
-    team = next((t for t in catalog.teams if t.name == stack.name), None)
-    if team is None:
+    tenants = {t.name: t for t in catalog.tenants}
+    tenant = tenants.get(stack.name)
+    if tenant is None:
         return ""
     parts = ["app"]
-    if team.wants_database:
+    if tenant.settings.wants_database:
         parts.append("PostgreSQL")
-    if team.wants_cache:
+    if tenant.settings.wants_cache:
         parts.append("cache")
     return ", ".join(parts)
 
 
+def _host_title(catalog: Catalog, host: str) -> str:
+    spec = catalog.platform.named_hosts[host]
+    kind = "KIND" if isinstance(spec, KindHost) else "existing cluster"
+    return f"host {host}: {kind}, environment {catalog.platform.environment_of(host)}"
+
+
 def mermaid(stacks: list[StackInfo], catalog: Catalog) -> str:
+    """The stacks, one box per host holding its stacks, and an arrow per dependency."""
+    stack_hosts = catalog.stack_hosts()
     lines = ["```mermaid", "flowchart LR"]
-    for stack in stacks:
-        label = f"{stack.name}<br/>{_describe(stack, catalog)}"
-        lines.append(f'  {_node_id(stack.name)}["{label}"]')
+    current: str | None = None
+    for stack in by_host(stacks, stack_hosts):
+        host = stack_hosts.get(stack.name)
+        if host != current:
+            if current is not None:
+                lines.append("  end")
+            lines.append(
+                f'  subgraph {_node_id("host " + str(host))}["{_host_title(catalog, str(host))}"]'
+            )
+            current = host
+        label = f"{stack.name}<br/>{_describe(stack, catalog, host)}"
+        lines.append(f'    {_node_id(stack.name)}["{label}"]')
+    if current is not None:
+        lines.append("  end")
     for stack in stacks:
         for dependency in stack.dependencies:
             lines.append(f"  {_node_id(dependency)} --> {_node_id(stack.name)}")
