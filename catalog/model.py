@@ -27,6 +27,9 @@ MAX_TEAMS: Final = 2000
 
 
 class Catalog(CatalogModel):
+    """The catalog, with its tenants and their placement computed once, at validation: a
+    changed catalog is validated again (`model_copy` would keep the old placement)."""
+
     platform: Platform = Field(default_factory=Platform)
     teams: ListOf[Team] = Field(min_length=1)
 
@@ -71,6 +74,12 @@ class Catalog(CatalogModel):
                     )
                 owner[tenant.name] = tenant
                 tenants.append(tenant)
+        if len(tenants) > MAX_TEAMS:
+            raise ValueError(
+                f"teams: {len(tenants)} tenants (teams in each of their environments) are more "
+                f"than the {MAX_TEAMS} one catalog is measured for (README, 'Performance at "
+                "scale'); split the platform into several catalogs"
+            )
         self._tenants = tuple(tenants)
         self._placed = place(self.platform, self._tenants)
         return self

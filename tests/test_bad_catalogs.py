@@ -551,6 +551,13 @@ CASES: list[tuple[str, str, str]] = [
         "quota.pods) of the 500 it offers; raise it, or add a host",
     ),
     (
+        "more-tenants-than-measured",
+        "platform: {hosts: {dev: {type: existing, kubeconfig_path: k, domain: d.example.com}}}\n"
+        "teams:\n"
+        + "".join(f"  - {{name: t{i}, environments: {{a: {{}}, b: {{}}}}}}\n" for i in range(1001)),
+        "teams: 2002 tenants (teams in each of their environments) are more than the 2000",
+    ),
+    (
         "team-named-like-a-host-stack",
         "teams: [{name: kind-cluster-b}]",
         "'kind-cluster-b' starts with 'kind-cluster-', which names the stack of each KIND host",

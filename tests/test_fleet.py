@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from catalog.data_guard import MOVE_HOW, check_host_moves, check_stateful_removals, essentials
-from catalog.loader import CatalogError, load_catalog
+from catalog.loader import CatalogError, load_catalog, parse_catalog
 from catalog.model import Catalog
 from catalog.platform import KindHost
 from catalog.stack_names import KIND_STACK
@@ -385,3 +385,51 @@ def test_an_environment_whose_database_is_dropped_is_refused(
         CatalogError, match="removing environment 'dev' of team 'team-c' would destroy"
     ):
         check_stateful_removals(deployed, catalog_from(text), source="p.yaml")
+
+
+# --- what a pull request plans ------------------------------------------------------------
+
+
+def changed_stacks(before: Path, text: str, tmp_path: Path) -> set[str]:
+    """The stacks whose JSON differs from the fleet's when `text` is synthesized instead."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    after = synthesize_app(parse_catalog(text), tmp_path / "after")
+    names = {
+        p.parent.name
+        for p in (*before.glob("stacks/*/cdk.tf.json"), *after.glob("stacks/*/cdk.tf.json"))
+    }
+    return {
+        n
+        for n in names
+        if not (before / "stacks" / n / "cdk.tf.json").is_file()
+        or not (after / "stacks" / n / "cdk.tf.json").is_file()
+        or (before / "stacks" / n / "cdk.tf.json").read_bytes()
+        != (after / "stacks" / n / "cdk.tf.json").read_bytes()
+    }
+
+
+def test_a_change_to_one_hosts_settings_changes_only_that_hosts_stacks(
+    fleet_synth: Path, fleet_catalog: Catalog, tmp_path: Path
+) -> None:
+    text = edited_fleet("      workers: 1\n", "      workers: 3\n")
+    changed = changed_stacks(fleet_synth, text, tmp_path)
+    hosts = fleet_catalog.stack_hosts()
+    assert changed == {"kind-cluster-dev-b"}
+    text = edited_fleet("domain: vc.prod-eu.example.com", "domain: vc.eu.example.com")
+    changed = changed_stacks(fleet_synth, text, tmp_path / "domain")
+    assert changed and {hosts[n] for n in changed} == {"prod-eu"}
+
+
+def test_pull_requests_adding_teams_on_different_hosts_share_no_project(
+    fleet_synth: Path, tmp_path: Path
+) -> None:
+    on_a = changed_stacks(
+        fleet_synth, FLEET_FILE.read_text() + "  - {name: team-x, host: dev-a}\n", tmp_path / "a"
+    )
+    on_prod = changed_stacks(
+        fleet_synth,
+        FLEET_FILE.read_text() + "  - {name: team-y, environments: {prod: {}}}\n",
+        tmp_path / "prod",
+    )
+    assert on_a == {"vcluster-team-x", "team-x"}
+    assert on_prod == {"vcluster-team-y-prod", "team-y-prod"}

@@ -6,17 +6,20 @@ cache and public egress, team-c with neither and one partner network. Every poli
 select their pods on the host is evaluated together (tools/netpol): our host policies, the
 team's policies as the vcluster syncs them, and what the chart renders for our values (a
 reviewed fixture: nothing). Flows name the receiving pod's port, after the Service's
-translation (CoreDNS 53 -> 1053, the vcluster API 443 -> 8443, the app 80 -> 8080).
+translation (CoreDNS 53 -> 1053, the vcluster API 443 -> 8443, the app 80 -> 8080). At the
+end, a fleet: the matrix on every one of its hosts.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 import yaml
 
+from catalog.loader import load_catalog
 from catalog.model import Catalog
 from constructs_lib.paths import PROJECT_ROOT
 from tests.conftest import Parse, Synth, Synthesized, only, resources, synthesize, values_of
@@ -418,3 +421,65 @@ def test_the_default_catalog_has_the_same_matrix(synth: Synth, default_catalog: 
     assert world.allows(b.app, b.cache, VALKEY, "TCP")
     assert not world.allows(b.app, INTERNET, 443, "TCP")
     assert not world.allows(a.app, b.cache, VALKEY, "TCP")
+
+
+# --- a fleet: the matrix holds on every host ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Catalog, Synthesized]:
+    catalog = load_catalog(FIXTURES / "fleet.yaml")
+    return catalog, synthesize(catalog, tmp_path_factory.mktemp("fleet-isolation"))
+
+
+def host_world(stacks: Synthesized, tenants: list[str]) -> Cluster:
+    policies = host_policies(stacks, tuple(tenants))
+    return cluster(policies, [host_namespace(t) for t in tenants] + ["kube-system"])
+
+
+def test_the_matrix_holds_on_every_host_of_a_fleet(fleet: tuple[Catalog, Synthesized]) -> None:
+    catalog, stacks = fleet
+    checked = 0
+    for host in catalog.platform.named_hosts:
+        tenants = [t.name for t in catalog.tenants_on(host)]
+        world = host_world(stacks, tenants)
+        pods = {name: TeamPods(name, n) for n, name in enumerate(tenants, start=1)}
+        for name, t in pods.items():
+            settings = catalog.tenant(name).settings
+            assert world.allows(t.debug, t.app, APP, "TCP")
+            assert not world.allows(t.elsewhere, t.app, APP, "TCP")
+            assert not world.allows(t.app, INTERNET, 443, "TCP")
+            if settings.wants_database:
+                assert world.allows(t.app, t.db[0], PG, "TCP")
+                assert not world.allows(t.debug, t.db[0], PG, "TCP")
+            if settings.wants_cache:
+                assert world.allows(t.app, t.cache, VALKEY, "TCP")
+            for other_name, other in pods.items():
+                if other_name == name:
+                    continue
+                assert not world.allows(t.app, other.app, APP, "TCP")
+                assert not world.allows(t.app, other.db[0], PG, "TCP")
+                assert not world.allows(t.app, other.control_plane, API, "TCP")
+                checked += 1
+    assert checked == 2  # the two tenants that share dev-b, each way
+
+
+def test_no_tenants_policies_name_another_tenant(fleet: tuple[Catalog, Synthesized]) -> None:
+    catalog, stacks = fleet
+    for tenant in catalog.tenants:
+        text = json.dumps(stacks[f"vcluster-{tenant.name}"])
+        others = [t.name for t in catalog.tenants if t.name != tenant.name]
+        assert [o for o in others if f'"vcluster-{o}"' in text or f"-{o}." in text] == []
+
+
+def test_without_a_tenants_host_policies_its_database_is_open(
+    fleet: tuple[Catalog, Synthesized],
+) -> None:
+    """Negative control: the per-host worlds above are not vacuous."""
+    _, stacks = fleet
+    unguarded = cluster(
+        host_policies(stacks, ("team-b",)),
+        ["vcluster-team-b", "vcluster-team-c-dev", "kube-system"],
+    )
+    c = TeamPods("team-c-dev", 2)
+    assert unguarded.allows(c.debug, c.db[0], PG, "TCP")

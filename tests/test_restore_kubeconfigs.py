@@ -14,7 +14,13 @@ import pytest
 
 from constructs_lib.paths import PROJECT_ROOT
 from tests.conftest import run_command
-from tools.kubeconfigs import RestoreError, kubeconfigs_in_state, write_kubeconfigs
+from tools.kubeconfigs import (
+    STACKS_DIR,
+    RestoreError,
+    kubeconfigs_in_state,
+    vcluster_stack_dirs,
+    write_kubeconfigs,
+)
 
 SHOW: dict[str, Any] = {
     "values": {
@@ -108,3 +114,8 @@ def test_command_fails_clearly_without_tofu(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("error: ")
     assert "Traceback" not in result.stderr
+
+
+def test_a_tenant_of_a_team_with_environments_is_restored_on_its_own() -> None:
+    # Atlantis passes the project's name: the tenant's stack, `team-c-prod`.
+    assert vcluster_stack_dirs(["team-c-prod"]) == [STACKS_DIR / "vcluster-team-c-prod"]

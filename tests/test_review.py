@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Parse, Synth, copy_checkout, git, run_command
-from tools.review import compare, render
+from tools.review import compare, host_rows, render
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +121,37 @@ def test_a_store_change_is_shown_as_replacing_everything_inside_the_vcluster(
         "of stack `a1`, data included)." in report
     )
     assert "vcluster-b2`: backing store" not in report
+
+
+FLEET_FILE = Path(__file__).parent / "fixtures" / "fleet.yaml"
+
+
+def test_a_tenant_moving_to_another_host_is_called_out(synth: Synth, catalog_from: Parse) -> None:
+    text = FLEET_FILE.read_text()
+    moved = text.replace("    host: dev-b\n    cache: {}", "    host: dev-a\n    cache: {}")
+    assert moved != text
+    report = render(compare(synth(catalog_from(text)), synth(catalog_from(moved)), base_label="b"))
+    assert (
+        "- `vcluster-team-b`: **moves** from the KIND host of stack kind-cluster-dev-b to the "
+        "KIND host of stack kind-cluster-dev-a: its vcluster is created empty there, and the "
+        "old one keeps running on the old host unless its stacks are destroyed there first"
+    ) in report
+
+
+def test_in_a_fleet_each_hosts_headroom_after_the_change_is_shown(catalog_from: Parse) -> None:
+    text = FLEET_FILE.read_text()
+    base = catalog_from(text)
+    head = catalog_from(text + "  - {name: team-d, host: dev-a}\n")
+    assert host_rows(base, head) == [
+        "| `dev-a` | dev | 1 → 2 | 8 of 16 (8 free) | 16Gi of 64Gi (48Gi free) "
+        "| 100Gi of 500Gi (400Gi free) | 60 of 400 (340 free) |",
+        "| `dev-b` | dev | 2 | 8 of 12 (4 free) | 16Gi of 48Gi (32Gi free) "
+        "| 100Gi of 250Gi (150Gi free) | 60 of 200 (140 free) |",
+        "| `prod-eu` | prod | 1 | 8 of 256 (248 free) | 16Gi of 1024Gi (1008Gi free) "
+        "| 200Gi of 20480Gi (20280Gi free) | 60 of 5000 (4940 free) |",
+    ]
+
+
+def test_a_single_host_without_capacity_shows_no_host_table(catalog_from: Parse) -> None:
+    catalog = catalog_from("teams: [{name: a1}]")
+    assert host_rows(catalog, catalog) == []

@@ -351,3 +351,38 @@ def test_the_store_as_written_is_recognised_without_parsing_and_agrees_with_a_pa
         "    etcd:\n      deploy:\n        enabled: true\n  distro: {}\n"
     )
     assert store_of_text(two_stores).name == "deployed-etcd"  # parsed, as the binary ranks it
+
+
+MOVED_TO_ANOTHER_HOST = """
+platform:
+  hosts:
+    default:
+      port_pool: {first_port: 30000, size: 20}
+      capacity: {cpu: 16, memory: 64Gi, storage: 500Gi, pods: 400}
+    other:
+      type: existing
+      kubeconfig_path: ~/.kube/other
+      domain: vc.example.com
+      capacity: {cpu: 16, memory: 64Gi, storage: 500Gi, pods: 400}
+teams:
+  - name: team-a
+    host: other
+    database: {postgres_major: 17, instances: 1, storage_gib: 1}
+  - name: team-b
+    host: default
+    cache: {}
+"""
+
+
+def test_moving_a_team_with_a_database_to_another_host_is_refused_against_the_base(
+    repo: Path,
+) -> None:
+    (repo / "platform.yaml").write_text(MOVED_TO_ANOTHER_HOST, encoding="utf-8")
+    shutil.rmtree(repo / "cdktf.out")
+    result = synth_in(repo)
+    assert result.returncode == 2
+    assert (
+        "teams[0] (team-a).host: moving it from host 'default' to host 'other' would start its "
+        "vcluster empty there"
+    ) in result.stderr
+    assert not (repo / "cdktf.out").exists()

@@ -172,7 +172,11 @@ platform:
 teams:
   - {name: team-a, host: dev-a, database: {}}
   - {name: team-b, host: dev-b, cache: {}}
-  - {name: team-c, environments: {dev: {host: dev-a}, prod: {database: {instances: 2}}}}
+  - name: team-c
+    environments:
+      dev: {host: dev-a}
+      prod: {database: {instances: 2}, vcluster: {replicas: 3, backing_store: deployed-etcd},
+             quota: {cpu_limits: "12"}}
 """
 
 FLEET_CHANGES = {
