@@ -177,8 +177,9 @@ def check_stateful_removals(
 
 
 MOVE_HOW: Final = (
-    "back it up, set `decommission: true` and apply, destroy its stacks, then move it and "
-    "restore (README.md, 'Moving a tenant to another host')"
+    "restore its backups into a new tenant on the new host (database: {restore: {from: "
+    "<this tenant>}}), check it, then decommission this one (README.md, 'Moving a tenant to "
+    "another host')"
 )
 
 

@@ -114,6 +114,7 @@ def parse_catalog(text: str, *, source: str = "<catalog>") -> Catalog:
         for line in shortfalls(tenant.settings)
     ]
     problems += catalog.capacity_problems()
+    problems += catalog.backup_problems()
     if len(problems) == 1:
         raise CatalogError(f"{source}: {problems[0]}")
     if problems:

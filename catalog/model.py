@@ -10,6 +10,7 @@ from typing import Final, Self
 
 from pydantic import Field, PrivateAttr, model_validator
 
+from catalog.backups import backup_problems
 from catalog.fields import CatalogModel
 from catalog.placement import Placed, capacity_problems, place
 from catalog.platform import KindHost, Platform
@@ -107,6 +108,9 @@ class Catalog(CatalogModel):
 
     def capacity_problems(self) -> list[str]:
         return capacity_problems(self.platform, self._placed)
+
+    def backup_problems(self) -> list[str]:
+        return backup_problems(self.platform, self._tenants)
 
     def host_stacks(self) -> tuple[str, ...]:
         """The stacks of the hosts themselves (KIND clusters), in catalog order."""

@@ -21,6 +21,7 @@ from catalog.stack_names import DEFAULT_HOST
 from constructs_lib import kind_cluster_props as kind_defaults
 from constructs_lib import versions
 from constructs_lib.images import PinnedImage
+from constructs_lib.object_store import BackupStore
 from constructs_lib.resources import Quantity
 from constructs_lib.state_locations import LocalState, StateBackend
 
@@ -164,6 +165,11 @@ class Platform(CatalogModel):
         None,
         min_length=1,
         description="Named host clusters of a fleet; instead of `host:`.",
+    )
+    backups: BackupStore | None = Field(
+        None,
+        description="The object store databases are backed up to; with it, every database "
+        "is backed up unless its entry says why not.",
     )
     default_environment: EnvironmentName | None = Field(
         None,

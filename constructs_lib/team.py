@@ -27,7 +27,7 @@ from constructs_lib.cache_props import CacheProps, CacheSettings
 from constructs_lib.labels import PlatformLabels
 from constructs_lib.pod_security import pod_security_labels
 from constructs_lib.postgres import PostgresDatabase
-from constructs_lib.postgres_props import PostgresProps, PostgresSettings
+from constructs_lib.postgres_props import BackupPlan, PostgresProps, PostgresSettings, RecoveryPlan
 from constructs_lib.resources import CONTAINER_DEFAULTS, Quota, Resources
 from constructs_lib.team_network_policy import TeamNetworkPolicy
 from constructs_lib.web_app import WebApp
@@ -49,6 +49,10 @@ class TeamProps:
     """LimitRange: what a container gets when it states no requests or limits."""
     database: PostgresSettings | None = None
     """PostgreSQL (CloudNativePG) when set."""
+    database_backup: BackupPlan | None = None
+    """Scheduled backups of the database to the platform's object store."""
+    database_recovery: RecoveryPlan | None = None
+    """The backups the database starts from, instead of empty."""
     cache: CacheSettings | None = None
     """Valkey cache when set."""
     protect: bool = False
@@ -129,7 +133,12 @@ class TeamConstruct(Construct):
                 self,
                 "Database",
                 PostgresProps(
-                    namespace=ns, labels=labels, settings=props.database, protect=props.protect
+                    namespace=ns,
+                    labels=labels,
+                    settings=props.database,
+                    protect=props.protect,
+                    backup=props.database_backup,
+                    recovery=props.database_recovery,
                 ),
             )
             services.append(db.service)
@@ -172,6 +181,9 @@ class TeamConstruct(Construct):
             info[f"{s.role}_endpoint"] = f"{s.host}:{s.port}"
             info[f"{s.role}_secret"] = s.secret_name
             info[f"{s.role}_credentials_dir"] = s.credentials_dir
+        backup = self.props.database_backup
+        if backup is not None:
+            info["database_backups"] = backup.store.destination(backup.tenant)
         return info
 
     @property

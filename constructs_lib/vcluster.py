@@ -48,6 +48,7 @@ class TeamVCluster(Construct):
             webhooks=props.webhooks,
             egress=props.egress,
             deployed_etcd=bool(props.settings.etcd_members),
+            object_store=props.object_store,
         )
         self.release = chart_release(
             self,

@@ -15,6 +15,7 @@ No CDK runtime is needed to read this module: the catalog's `egress:` entry is a
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Final
 
@@ -121,3 +122,16 @@ class Webhook:
     """Virtual namespace of the pods that serve it."""
     port: int
     """The pods' port (not the Service's)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ObjectStoreAccess:
+    """A tenant's database reads or writes the platform's object store (backups, restore)."""
+
+    namespace: str
+    """The virtual namespace of the database."""
+    database_pods: Mapping[str, str]
+    """The database's pods (instances, and the job that restores it), as CloudNativePG labels
+    them."""
+    network: EgressAllow | None = None
+    """The store's network and ports; None: HTTPS to public addresses."""

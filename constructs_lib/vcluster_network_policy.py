@@ -29,6 +29,7 @@ from constructs_lib.vcluster_network import (
     NAMESPACE_NAME_LABEL,
     PRIVATE_RANGES,
     VIRTUAL_NAMESPACE_LABEL,
+    ObjectStoreAccess,
     Webhook,
     WorkloadEgress,
     control_plane_pods,
@@ -41,12 +42,19 @@ HOST_DNS = Peer(pods=HOST_DNS_LABELS, namespaces={NAMESPACE_NAME_LABEL: "kube-sy
 DNS_PORTS = udp(HOST_DNS_PORT) + tcp(HOST_DNS_PORT)
 
 
+#: The object store's HTTPS port, where no network of it is known.
+OBJECT_STORE_PORT = 443
+#: The host policy that opens the database's way to the object store.
+BACKUP_EGRESS_POLICY_NAME = "database-to-object-store"
+
+
 def host_policies(
     release: str,
     *,
     webhooks: tuple[Webhook, ...],
     egress: WorkloadEgress,
     deployed_etcd: bool = False,
+    object_store: ObjectStoreAccess | None = None,
 ) -> dict[str, PolicySpec]:
     """Construct id -> policy, for the host namespace of the vcluster `release`."""
     control_plane = Peer(pods=control_plane_pods(release))
@@ -99,7 +107,25 @@ def host_policies(
         policies["PublicEgress"] = PolicySpec(
             name=EGRESS_POLICY_NAME, selects=workload_pods(release), egress=tuple(rules)
         )
+    if object_store is not None:
+        policies["BackupEgress"] = _object_store_policy(release, object_store)
     return policies
+
+
+def _object_store_policy(release: str, access: ObjectStoreAccess) -> PolicySpec:
+    """The database's pods, and only they, reach the object store: its network where the
+    catalog names it, else HTTPS to public addresses (S3, GCS and Azure have no fixed ones)."""
+    if access.network is not None:
+        rule = Rule(peers=(Peer(cidr=access.network.cidr),), ports=tcp(*access.network.ports))
+    else:
+        public = Peer(cidr="0.0.0.0/0", except_cidrs=PRIVATE_RANGES)
+        rule = Rule(peers=(public,), ports=tcp(OBJECT_STORE_PORT))
+    database = workload_pods(release) | {VIRTUAL_NAMESPACE_LABEL: access.namespace}
+    return PolicySpec(
+        name=BACKUP_EGRESS_POLICY_NAME,
+        selects=database | dict(access.database_pods),
+        egress=(rule,),
+    )
 
 
 def _etcd_policy(release: str, control_plane: Peer) -> PolicySpec:
@@ -129,6 +155,7 @@ class VClusterNetworkPolicy(Construct):
         webhooks: tuple[Webhook, ...] = (),
         egress: WorkloadEgress | None = None,
         deployed_etcd: bool = False,
+        object_store: ObjectStoreAccess | None = None,
     ) -> None:
         super().__init__(scope, id)
         policies = host_policies(
@@ -136,6 +163,7 @@ class VClusterNetworkPolicy(Construct):
             webhooks=webhooks,
             egress=egress or WorkloadEgress(),
             deployed_etcd=deployed_etcd,
+            object_store=object_store,
         )
         for policy_id, spec in policies.items():
             network_policy(self, policy_id, spec, namespace=namespace, labels=labels)

@@ -20,7 +20,7 @@ from constructs_lib.resources import CONTAINER_DEFAULTS, VCLUSTER_RESOURCES, Quo
 from constructs_lib.strict_model import StrictModel
 from constructs_lib.tenant_admission import tenant_guard_manifests
 from constructs_lib.vcluster_exposure import Exposure
-from constructs_lib.vcluster_network import Webhook, WorkloadEgress
+from constructs_lib.vcluster_network import ObjectStoreAccess, Webhook, WorkloadEgress
 
 #: The chart's name (repository and version in versions.py).
 VCLUSTER_CHART: Final = "vcluster"
@@ -142,6 +142,8 @@ class VClusterProps:
     """Workloads the API server calls (admission webhooks): they accept it on their port."""
     egress: WorkloadEgress = field(default_factory=WorkloadEgress)
     """What the workloads may reach beyond the vcluster: nothing by default."""
+    object_store: ObjectStoreAccess | None = None
+    """The database's backups: its way to the object store opened on the host."""
 
     @property
     def release_name(self) -> str:

@@ -39,6 +39,24 @@ ETCD_IMAGE_TAG: Final = "3.6.8-0"
 CNPG_CHART_REPOSITORY: Final = "https://cloudnative-pg.github.io/charts"
 CNPG_OPERATOR_CHART_VERSION: Final = "0.29.0"
 CNPG_CLUSTER_CHART_VERSION: Final = "0.8.1"
+# PostgreSQL per major version: the chart would render the floating `postgresql:<major>` tag
+# (`templates/_helpers.tpl`, a deprecated rolling tag of the bullseye system image). Pinned by
+# full version and digest from CloudNativePG's image catalog, cloudnative-pg/artifacts
+# `image-catalogs/catalog-system-trixie.yaml` at ce5057c5 (images.cnpg.io/date 20260817). The
+# `system` flavour carries barman-cloud, which backups to an object store need while the
+# operator we pin (1.30.0) backs up in-tree; trixie is the OS of the operator's own default.
+POSTGRES_IMAGES: Final = {
+    14: "ghcr.io/cloudnative-pg/postgresql:14.24-202608170814-system-trixie"
+    "@sha256:ba21bac878449f7bf1cc620f8a030953be94aff464ca5ba013de1ebca47479dd",
+    15: "ghcr.io/cloudnative-pg/postgresql:15.19-202608170814-system-trixie"
+    "@sha256:fa32b6605eee928ffcd5a8895bfdf657d08552c682acbba5af1f732a706015c3",
+    16: "ghcr.io/cloudnative-pg/postgresql:16.15-202608170814-system-trixie"
+    "@sha256:9715665844fb088ba6e17181cfc2e2505b3a711e7a293ac721490175f9515233",
+    17: "ghcr.io/cloudnative-pg/postgresql:17.11-202608170816-system-trixie"
+    "@sha256:ecaa395084a5f8831fd2655dbffc98b554473526265f53113ec969de6fc15848",
+    18: "ghcr.io/cloudnative-pg/postgresql:18.6-202608170814-system-trixie"
+    "@sha256:14cfefd0db8bbc617a4882c74a2811af361fc8d0fc1733062c982c6e746a3875",
+}
 VALKEY_CHART_REPOSITORY: Final = "https://valkey.io/valkey-helm/"
 VALKEY_CHART_VERSION: Final = "0.11.0"
 

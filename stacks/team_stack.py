@@ -8,6 +8,7 @@ from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
+from catalog.backups import backup_plan, recovery_plan
 from catalog.data_guard import DECOMMISSION_OUTPUT
 from catalog.model import Catalog
 from catalog.tenant import Tenant
@@ -27,6 +28,8 @@ def team_props(catalog: Catalog, tenant: Tenant) -> TeamProps:
         quota=team.quota,
         container_defaults=team.container_defaults,
         database=team.database if team.wants_database else None,
+        database_backup=backup_plan(catalog.platform, tenant),
+        database_recovery=recovery_plan(catalog.platform, tenant),
         cache=team.cache if team.wants_cache else None,
         protect=catalog.protects(tenant),
     )

@@ -11,13 +11,18 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_local.provider import LocalProvider
 from constructs import Construct
 
+from catalog.backups import uses_the_store
 from catalog.model import Catalog
 from catalog.platform import ExistingHost
 from catalog.stack_names import vcluster_stack
 from catalog.team import Team
 from catalog.tenant import Tenant
 from constructs_lib.cluster_access import ClusterAccess
-from constructs_lib.postgres_props import OPERATOR_NAMESPACE, OPERATOR_WEBHOOK_PORT
+from constructs_lib.postgres_props import (
+    DATABASE_POD_LABELS,
+    OPERATOR_NAMESPACE,
+    OPERATOR_WEBHOOK_PORT,
+)
 from constructs_lib.state_backend import configure_state
 from constructs_lib.vcluster import TeamVCluster
 from constructs_lib.vcluster_exposure import (
@@ -26,7 +31,7 @@ from constructs_lib.vcluster_exposure import (
     LoadBalancerExposure,
     NodePortExposure,
 )
-from constructs_lib.vcluster_network import Webhook
+from constructs_lib.vcluster_network import ObjectStoreAccess, Webhook
 from constructs_lib.vcluster_props import VClusterProps
 
 
@@ -39,6 +44,18 @@ def exposure_for(catalog: Catalog, tenant: Tenant) -> Exposure:
             return LoadBalancerExposure(host=tenant_host)
         return IngressExposure(host=tenant_host, ingress_class=host.ingress_class)
     return NodePortExposure(node_port=catalog.node_port_of(tenant))
+
+
+def object_store_access(catalog: Catalog, tenant: Tenant) -> ObjectStoreAccess | None:
+    """The tenant's database and the platform's object store, when it backs up or restores."""
+    store = catalog.platform.backups
+    if store is None or not uses_the_store(catalog.platform, tenant):
+        return None
+    return ObjectStoreAccess(
+        namespace=f"{tenant.name}-apps",
+        database_pods=DATABASE_POD_LABELS,
+        network=store.network,
+    )
 
 
 def webhooks_of(team: Team) -> tuple[Webhook, ...]:
@@ -79,6 +96,7 @@ class VClusterStack(TerraformStack):
                 protect=catalog.protects(tenant),
                 webhooks=webhooks_of(team),
                 egress=team.egress,
+                object_store=object_store_access(catalog, tenant),
             ),
         )
         TerraformOutput(self, "kubeconfig_path", value=self.vcluster.kubeconfig_path)

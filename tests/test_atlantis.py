@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+import json
+import os
 import posixpath
+import subprocess
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +17,9 @@ import yaml
 
 from catalog.model import Catalog
 from constructs_lib.paths import PROJECT_ROOT
+from tools.atlantis_config import PLAN_GUARD, atlantis_config, render
 from tools.generate import derived_files
+from tools.manifest import read_manifest
 
 
 def autoplanned(config: dict[str, Any], changed: set[str]) -> set[str]:
@@ -204,3 +210,76 @@ def test_team_projects_restore_their_kubeconfig_before_planning(config: dict[str
     restore = 'cd ../../.. && .tools/bin/pipenv run restore-kubeconfigs "$PROJECT_NAME"'
     assert team["plan"]["steps"][0] == {"run": restore}
     assert team["apply"]["steps"][0] == {"run": restore}
+
+
+# --- the plan guard as Atlantis' custom policy check ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated() -> dict[str, Any]:
+    """What `pipenv run generate` writes into atlantis.yaml now, read back as Atlantis does."""
+    stacks = read_manifest(PROJECT_ROOT / "cdktf.out", checkout_root=PROJECT_ROOT)
+    loaded: dict[str, Any] = yaml.safe_load(render(atlantis_config(stacks)))
+    return loaded
+
+
+def test_every_workflow_checks_the_saved_plan_with_the_plan_guard(
+    generated: dict[str, Any],
+) -> None:
+    guard = (
+        'cd ../../.. && .tools/bin/pipenv run plan-guard "$SHOWFILE" --stack "$PROJECT_NAME" '
+        "--catalog platform.yaml"
+    )
+    assert {p["workflow"] for p in generated["projects"]} == set(generated["workflows"])
+    for name, workflow in generated["workflows"].items():
+        # `show` writes the plan's JSON to $SHOWFILE; the guard reads it.
+        assert workflow["policy_check"] == {"steps": ["show", {"run": guard}]}, name
+
+
+def test_the_plan_guard_runs_from_the_checkout_root_where_its_script_and_catalog_are(
+    generated: dict[str, Any],
+) -> None:
+    for project in generated["projects"]:
+        assert posixpath.normpath(posixpath.join(project["dir"], "../../..")) == "."
+    scripts = tomllib.loads((PROJECT_ROOT / "Pipfile").read_text())["scripts"]
+    assert scripts["plan-guard"] == "python -m tools.plan_guard"
+    assert (PROJECT_ROOT / "platform.yaml").is_file()
+
+
+def _policy_check(stack: str, plan: dict[str, Any], tmp_path: Path) -> tuple[int, str]:
+    """The policy check's run step as Atlantis runs it: in the stack's directory, with the
+    plan's JSON at $SHOWFILE (an absolute path); its output as the pull request shows it."""
+    showfile = tmp_path / f"{stack}.json"
+    showfile.write_text(json.dumps(plan), encoding="utf-8")
+    env = os.environ | {"SHOWFILE": str(showfile), "PROJECT_NAME": stack}
+    result = subprocess.run(
+        ["bash", "-c", PLAN_GUARD],
+        cwd=PROJECT_ROOT / "cdktf.out" / "stacks" / stack,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(
+    not (PROJECT_ROOT / ".tools" / "bin" / "pipenv").exists(),
+    reason="no .tools/bin/pipenv here (make setup installs it, as the Atlantis image does)",
+)
+def test_atlantis_sees_fail_exactly_when_the_plan_destroys_stateful_resources(
+    tmp_path: Path,
+) -> None:
+    empty = {"format_version": "1.2", "planned_values": {}, "resource_changes": []}
+    code, output = _policy_check("team-a", empty, tmp_path)
+    assert code == 0, output
+    assert "fail" not in output.lower()
+    claim = {
+        "address": "kubernetes_persistent_volume_claim_v1.Data",
+        "type": "kubernetes_persistent_volume_claim_v1",
+        "change": {"actions": ["delete"], "before": {"metadata": [{"name": "data"}]}},
+    }
+    code, output = _policy_check("kind-cluster", empty | {"resource_changes": [claim]}, tmp_path)
+    assert code == 1
+    assert "fail: kubernetes_persistent_volume_claim_v1.Data would be destroyed" in output

@@ -200,8 +200,8 @@ CASES: list[tuple[str, str, str]] = [
     (
         "database-key-typo",
         "teams: [{name: a1, database: {size: 5}}]",
-        "teams[0] (a1).database.size: unknown key; allowed here: enabled, instances, "
-        "postgres_major, storage_gib",
+        "teams[0] (a1).database.size: unknown key; allowed here: backup, enabled, instances, "
+        "postgres_major, restore, storage_gib",
     ),
     (
         "vcluster-key-typo",
@@ -561,6 +561,89 @@ CASES: list[tuple[str, str, str]] = [
         "team-named-like-a-host-stack",
         "teams: [{name: kind-cluster-b}]",
         "'kind-cluster-b' starts with 'kind-cluster-', which names the stack of each KIND host",
+    ),
+    # backups and restores
+    (
+        "backups-without-a-store",
+        "platform: {backups: {credentials_secret: creds}}\n" + KIND_TEAM,
+        "platform.backups: name exactly one object store, s3:, gcs: or azure: (got none)",
+    ),
+    (
+        "backups-with-two-stores",
+        "platform: {backups: {s3: {bucket: b-1, region: r}, gcs: {bucket: b-2}, "
+        "credentials_secret: creds}}\n" + KIND_TEAM,
+        "platform.backups: name exactly one object store, s3:, gcs: or azure: (got s3, gcs)",
+    ),
+    (
+        "backups-bucket-not-a-bucket-name",
+        "platform: {backups: {s3: {bucket: My_Bucket, region: r}, credentials_secret: c}}\n"
+        + KIND_TEAM,
+        "platform.backups.s3.bucket: must be a bucket name",
+    ),
+    (
+        "backups-path-from-the-root",
+        "platform: {backups: {gcs: {bucket: b-1, path: /pg/}, credentials_secret: c}}\n"
+        + KIND_TEAM,
+        "platform.backups.gcs.path: must be a relative prefix ending in '/'",
+    ),
+    (
+        "backups-endpoint-not-https",
+        "platform: {backups: {s3: {bucket: b-1, region: r, endpoint: 'http://minio:9000'}, "
+        "credentials_secret: c}}\n" + KIND_TEAM,
+        "platform.backups.s3.endpoint: must be an https:// URL",
+    ),
+    (
+        "backups-six-field-cron",
+        "platform: {backups: {gcs: {bucket: b-1}, credentials_secret: c, "
+        "schedule: '0 0 3 * * *'}}\n" + KIND_TEAM,
+        "platform.backups.schedule: must be a standard five-field cron schedule",
+    ),
+    (
+        "backups-credentials-not-a-secret-name",
+        "platform: {backups: {gcs: {bucket: b-1}, credentials_secret: Backup_Keys}}\n" + KIND_TEAM,
+        "platform.backups.credentials_secret: must be a Kubernetes Secret name",
+    ),
+    (
+        "database-backup-without-a-store",
+        "teams: [{name: a1, database: {backup: {schedule: '0 4 * * *'}}}]",
+        "teams[0].database.backup: the platform has no object store to back up to; add "
+        "platform.backups",
+    ),
+    (
+        "database-backup-off-without-a-reason",
+        "teams: [{name: a1, database: {backup: {enabled: false}}}]",
+        "teams[0] (a1).database.backup: a database is backed up unless the catalog says why not",
+    ),
+    (
+        "restore-without-a-store",
+        "teams: [{name: a1, database: {}}, {name: b1, database: {restore: {from: a1}}}]",
+        "teams[1].database.restore: the platform has no object store to restore from",
+    ),
+    (
+        "restore-from-itself",
+        "platform: {backups: {gcs: {bucket: b-1}, credentials_secret: c}}\n"
+        "teams: [{name: a1, database: {restore: {from: a1}}}]",
+        "teams[0].database.restore.from: 'a1' is this tenant itself",
+    ),
+    (
+        "restore-from-an-unknown-tenant",
+        "platform: {backups: {gcs: {bucket: b-1}, credentials_secret: c}}\n"
+        "teams: [{name: a1, database: {restore: {from: z9}}}]",
+        "teams[0].database.restore.from: no tenant 'z9' in the catalog",
+    ),
+    (
+        "restore-from-a-tenant-without-backups",
+        "platform: {backups: {gcs: {bucket: b-1}, credentials_secret: c}}\n"
+        "teams: [{name: a1, database: {backup: {enabled: false, reason: scratch}}}, "
+        "{name: b1, database: {restore: {from: a1}}}]",
+        "teams[1].database.restore.from: 'a1' does not back up its database",
+    ),
+    (
+        "restore-point-in-time-without-a-zone",
+        "platform: {backups: {gcs: {bucket: b-1}, credentials_secret: c}}\n"
+        "teams: [{name: a1, database: {}}, "
+        "{name: b1, database: {restore: {from: a1, point_in_time: '2026-11-29T12:00:00'}}}]",
+        "teams[1] (b1).database.restore.point_in_time: must be an RFC 3339 time with its zone",
     ),
     # malformed YAML, empty and odd documents
     ("bad-indentation", "teams:\n  - name: a1\n   owners: []\n", "not valid YAML at line 3"),

@@ -70,3 +70,18 @@ def test_cdktf_json_needs_nothing_downloaded_by_cdktf_get() -> None:
     assert config["language"] == "python"
     assert config["app"] == "pipenv run python -O main.py"
     assert config["terraformProviders"] == [] and config["terraformModules"] == []
+
+
+def test_the_operator_still_backs_up_in_tree() -> None:
+    """Operator chart 0.29.0 runs CloudNativePG 1.30.0, the last to run `barmanObjectStore`
+    (its release notes: removed in 1.31.0), which our backups use (README.md, "Backups and
+    restores"): bumping the operator needs the backups moved to the Barman Cloud plugin first."""
+    assert versions.CNPG_OPERATOR_CHART_VERSION == "0.29.0", (
+        "move the backups to the Barman Cloud plugin before bumping the CloudNativePG operator"
+    )
+
+
+def test_the_postgres_image_is_pinned_by_digest(synthesized: Synthesized) -> None:
+    text = json.dumps(synthesized)
+    assert f"imageName: {versions.POSTGRES_IMAGES[17]}" in text
+    assert "postgresql:17\\n" not in text

@@ -6,7 +6,8 @@ the stacks whose JSON a pull request changes (see README.md, "Review in Atlantis
 runs OpenTofu itself (`terraform_distribution: opentofu`, at the version `.tenv.tofu.version`
 pins) and locks a project only when it applies, so two pull requests may plan side by side.
 Apply requirements (approved, mergeable) are the server's (`repos.yaml`), where a pull request
-cannot override them.
+cannot override them. Every plan then passes the plan guard as Atlantis' custom policy check:
+a plan that destroys or replaces a tenant's data needs a policy owner's approval.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ WORKFLOW: Final = "platform"
 TEAM_WORKFLOW: Final = "team"
 RESTORE_KUBECONFIG: Final = (
     'cd ../../.. && .tools/bin/pipenv run restore-kubeconfigs "$PROJECT_NAME"'
+)
+#: Every project's plan passes the plan guard (tools/plan_guard.py) as Atlantis' custom policy
+#: check: `show` writes the saved plan's JSON to $SHOWFILE (an absolute path), the guard runs
+#: from the checkout root and prints "fail" for each stateful resource the plan destroys or
+#: replaces, which then needs a policy owner's `atlantis approve_policies` (README.md).
+PLAN_GUARD: Final = (
+    'cd ../../.. && .tools/bin/pipenv run plan-guard "$SHOWFILE" --stack "$PROJECT_NAME" '
+    "--catalog platform.yaml"
 )
 
 
@@ -68,9 +77,14 @@ def atlantis_config(
         "abort_on_execution_order_fail": True,
         "projects": projects,
         "workflows": {
-            WORKFLOW: {"plan": {"steps": ["init", "plan"]}, "apply": {"steps": ["apply"]}},
+            WORKFLOW: {
+                "plan": {"steps": ["init", "plan"]},
+                "policy_check": {"steps": ["show", {"run": PLAN_GUARD}]},
+                "apply": {"steps": ["apply"]},
+            },
             TEAM_WORKFLOW: {
                 "plan": {"steps": [{"run": RESTORE_KUBECONFIG}, "init", "plan"]},
+                "policy_check": {"steps": ["show", {"run": PLAN_GUARD}]},
                 "apply": {"steps": [{"run": RESTORE_KUBECONFIG}, "apply"]},
             },
         },

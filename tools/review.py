@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+import yaml
+
 from catalog.loader import CatalogError, load_catalog
 from catalog.model import Catalog
 from catalog.placement import usage
@@ -66,6 +68,8 @@ class Review:
     dangers: list[str]
     egress: list[str] = field(default_factory=list)
     """Every change to what a team's workloads may reach beyond their vcluster."""
+    backups: list[str] = field(default_factory=list)
+    """Every change to what is backed up, where, how often, and what a database starts from."""
     hosts: list[str] = field(default_factory=list)
     """Table rows: each host's tenants and headroom after the change (fleets with capacity)."""
 
@@ -102,6 +106,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
     changes: list[StackChange] = []
     dangers: list[str] = []
     egress: list[str] = []
+    backups: list[str] = []
     for name in sorted(set(base) | set(head)):
         before = _addresses(base.get(name, {}))
         after = _addresses(head.get(name, {}))
@@ -119,7 +124,8 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
         dangers.extend(_store_change(name, base.get(name, {}), head.get(name, {})))
         dangers.extend(_host_move(name, base.get(name, {}), head.get(name, {})))
         egress.extend(_egress_change(name, base.get(name, {}), head.get(name, {})))
-    return Review(base=base_label, stacks=changes, dangers=dangers, egress=egress)
+        backups.extend(_backup_change(name, base.get(name, {}), head.get(name, {})))
+    return Review(base=base_label, stacks=changes, dangers=dangers, egress=egress, backups=backups)
 
 
 def _egress_of(stack: dict[str, Any]) -> list[str]:
@@ -148,6 +154,52 @@ def _egress_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Ite
         yield f"`{name}`: workloads may now reach **{', '.join(opened)}**."
     if closed:
         yield f"`{name}`: workloads may no longer reach {', '.join(closed)}."
+
+
+def _database_values(stack: dict[str, Any]) -> dict[str, Any] | None:
+    for release in stack.get("resource", {}).get("helm_release", {}).values():
+        if release.get("chart") == DATABASE_CHART:
+            parsed = yaml.safe_load((release.get("values") or [""])[0] or "{}")
+            return parsed if isinstance(parsed, dict) else {}
+    return None
+
+
+def _backup_of(values: dict[str, Any]) -> str | None:
+    """`to <where>, <cron> (UTC), kept <n>`, or None when the database is not backed up."""
+    backups = values.get("backups") or {}
+    if not backups.get("enabled"):
+        return None
+    schedules = [b["schedule"].split(" ", 1)[1] for b in backups.get("scheduledBackups", [])]
+    retention = str(backups.get("retentionPolicy", "")).removesuffix("d")
+    return (
+        f"to `{backups.get('destinationPath')}`, base backups at `{', '.join(schedules)}` "
+        f"(cron, UTC) and every WAL segment, kept {retention} days"
+    )
+
+
+def _recovery_of(values: dict[str, Any]) -> str | None:
+    if values.get("mode") != "recovery":
+        return None
+    recovery = values.get("recovery") or {}
+    until = (recovery.get("pitrTarget") or {}).get("time")
+    return f"`{recovery.get('destinationPath')}`" + (f" up to {until}" if until else " (latest)")
+
+
+def _backup_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Iterable[str]:
+    """What is backed up, where and how often, and what a new database starts from."""
+    before_values, after_values = _database_values(base), _database_values(head)
+    if after_values is None and before_values is None:
+        return
+    before = _backup_of(before_values or {})
+    after = _backup_of(after_values or {})
+    if after_values is not None and after != before:
+        if after is None:
+            yield f"`{name}`: its database is **no longer backed up** (was {before})."
+        else:
+            yield f"`{name}`: backed up {after}" + (f" (was {before})." if before else ".")
+    restored = _recovery_of(after_values or {})
+    if restored and restored != _recovery_of(before_values or {}):
+        yield f"`{name}`: its database starts from the backups in {restored}."
 
 
 def _dangers(change: StackChange, base_stack: dict[str, Any]) -> Iterable[str]:
@@ -220,29 +272,26 @@ def host_rows(base: Catalog | None, head: Catalog) -> list[str]:
     return rows
 
 
+HOST_TABLE_HEAD: Final = (
+    "| host | environment | tenants | cpu | memory | storage | pods |",
+    "|---|---|---|---|---|---|---|",
+)
+
+
 def render(review: Review) -> str:
     out = io.StringIO()
     out.write(f"## Platform review: `{review.base}` → working tree\n\n")
     if not review.changed:
         out.write("No stack changes.\n")
         return out.getvalue()
-    if review.dangers:
-        out.write("### ⚠️ Dangerous changes\n\n")
-        for danger in review.dangers:
-            out.write(f"- {danger}\n")
-        out.write("\n")
-    if review.egress:
-        out.write("### 🌐 Egress beyond the vcluster changes\n\n")
-        for line in review.egress:
-            out.write(f"- {line}\n")
-        out.write("\n")
-    if review.hosts:
-        out.write("### 🖥️ Hosts after the change\n\n")
-        out.write("| host | environment | tenants | cpu | memory | storage | pods |\n")
-        out.write("|---|---|---|---|---|---|---|\n")
-        for line in review.hosts:
-            out.write(f"{line}\n")
-        out.write("\n")
+    for title, lines in (
+        ("⚠️ Dangerous changes", [f"- {line}" for line in review.dangers]),
+        ("🌐 Egress beyond the vcluster changes", [f"- {line}" for line in review.egress]),
+        ("💾 Backups", [f"- {line}" for line in review.backups]),
+        ("🖥️ Hosts after the change", [*HOST_TABLE_HEAD, *review.hosts] if review.hosts else []),
+    ):
+        if lines:
+            out.write(f"### {title}\n\n" + "".join(f"{line}\n" for line in lines) + "\n")
     touched = [s for s in review.stacks if s.status != "unchanged"]
     out.write("| stack | status | added | changed | removed |\n|---|---|---:|---:|---:|\n")
     for s in touched:
