@@ -232,6 +232,27 @@ def test_a_host_stack_has_no_tenant_whose_mark_could_lift_a_refusal(guard: Guard
 # --- allowed ----------------------------------------------------------------------------
 
 
+def test_refuses_upgrading_a_database_release_to_another_chart(guard: Guard) -> None:
+    # The helm provider replaces a release only for name and namespace: a new chart is an
+    # in-place `helm upgrade`, and Helm deletes the old chart's Cluster with its volumes.
+    switched = change(DATABASE, ["update"], database(), after=database(chart="postgresql"))
+    code, out, _ = guard(plan_of(switched), "--stack", "team-a")
+    assert code == 1
+    (line,) = refused_lines(out)
+    assert line.startswith(
+        f"fail: {DATABASE} would be upgraded in place to another chart (Helm deletes what the "
+        "old one made): it is tenant team-a's PostgreSQL database"
+    )
+
+
+def test_allows_a_chart_moving_to_another_repository_under_its_name(guard: Guard) -> None:
+    moved = change(
+        DATABASE, ["update"], database(), after=database(chart="oci://ghcr.io/acme/cluster")
+    )
+    code, _, _ = guard(plan_of(moved), "--stack", "team-a")
+    assert code == 0
+
+
 def test_allows_updating_a_database_release_in_place(guard: Guard) -> None:
     updated = change(DATABASE, ["update"], database(), after=database(timeout=600))
     code, out, _ = guard(plan_of(updated), "--stack", "team-a")

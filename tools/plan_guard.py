@@ -89,15 +89,32 @@ class PlannedChange:
     deposed: bool = False
     before: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The object as it is now; read, never printed (it holds secrets)."""
+    after: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The object as planned; read, never printed."""
+
+    @property
+    def switches_chart(self) -> bool:
+        """A release upgraded in place to another chart: the helm provider 3.1.1 replaces a
+        release only for `name` and `namespace` (`helm/resource_helm_release.go`), so a new
+        `chart` is a `helm upgrade`, and Helm deletes every object the old chart made."""
+        if self.type != "helm_release" or "update" not in self.actions:
+            return False
+        before, after = self.before.get("chart"), self.after.get("chart")
+        if not isinstance(before, str) or not isinstance(after, str):
+            return False
+        return before.rsplit("/", 1)[-1] != after.rsplit("/", 1)[-1]
 
     @property
     def destroys(self) -> bool:
-        """Deletes the object, alone or to replace it (either order loses what it holds)."""
-        return "delete" in self.actions
+        """Deletes the object, alone or to replace it (either order loses what it holds), or
+        upgrades a release to another chart."""
+        return "delete" in self.actions or self.switches_chart
 
     @property
     def outcome(self) -> str:
         """`destroyed` or `replaced`, with the engine's reason when it gives one."""
+        if self.switches_chart:
+            return "upgraded in place to another chart (Helm deletes what the old one made)"
         verb = "replaced" if "create" in self.actions else "destroyed"
         if self.replaced_because:
             why = f"because {_spoken(self.replaced_because)} changed"
@@ -158,6 +175,7 @@ def _change_of(index: int, entry: object, *, source: str) -> PlannedChange:
         replaced_because=tuple(dict.fromkeys(n for n in names if n)),
         deposed="deposed" in item,
         before=before,
+        after=after,
     )
 
 
