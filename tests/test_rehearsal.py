@@ -2,8 +2,9 @@
 
 Runs the real cdktf CLI and the engine on PATH (OpenTofu if installed, else Terraform) with
 every provider replaced by a stand-in that serves the pinned provider's schema. Each check of
-the two scenarios is a test of its own; the negative controls show that the stand-ins make the
-engine refuse what a real provider would refuse.
+the three scenarios is a test of its own; the negative controls show that the stand-ins make
+the engine refuse what a real provider would refuse, and that a stack given the wrong host's
+kubeconfig is caught.
 """
 
 from __future__ import annotations
@@ -16,12 +17,28 @@ from pathlib import Path
 
 import pytest
 
+from catalog.loader import load_catalog, parse_catalog
 from constructs_lib.paths import PROJECT_ROOT
 from tests.conftest import run_command
 from tools.rehearsal import __main__ as rehearse
 from tools.rehearsal import mirror
-from tools.rehearsal.run import INSTALL_OPENTOFU, Engine, find_engine
-from tools.rehearsal.scenarios import Report, rehearse_existing_host, rehearse_kind_host
+from tools.rehearsal.run import (
+    INSTALL_OPENTOFU,
+    Engine,
+    find_engine,
+    hosts_holding,
+    placement_problems,
+    read_journal,
+)
+from tools.rehearsal.scenarios import (
+    Report,
+    fleet_catalog,
+    kubeconfig,
+    rehearse_existing_host,
+    rehearse_fleet,
+    rehearse_kind_host,
+)
+from tools.rehearsal.standin import JOURNAL_ENV
 
 pytestmark = pytest.mark.rehearsal
 
@@ -53,6 +70,29 @@ EXISTING_HOST_CHECKS = [
     "destroy runs in reverse dependency order",
     "destroy removes the kubeconfig files",
 ]
+FLEET_CHECKS = [
+    "first deploy: every stack's state holds exactly its JSON's resources",
+    "first deploy: every cross-stack output was read",
+    "first deploy: stacks applied in dependency order",
+    "first deploy: kubeconfig files exist with mode 0600",
+    "first deploy: every tenant is on the host it is placed on",
+    "adding a tenant deploys its two stacks and no other",
+    "after adding a tenant: a plan of every other stack shows no changes",
+    "after adding a tenant: every tenant is on the host it is placed on",
+    "the data guard lets a tenant without a database move",
+    "the data guard refuses moving a tenant with a database",
+    "moving a tenant: destroying its stacks on the old host leaves nothing of it there",
+    "moving a tenant deploys its two stacks and no other",
+    "after the move: the new host holds the moved tenant, the old host nothing of it",
+    "after the move: every stack's state holds exactly its JSON's resources",
+    "after the move: every cross-stack output was read",
+    "after the move: stacks applied in dependency order",
+    "after the move: kubeconfig files exist with mode 0600",
+    "destroy empties every state",
+    "destroy runs in reverse dependency order",
+    "destroy removes the kubeconfig files",
+    "destroy leaves nothing on any host",
+]
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +112,11 @@ def kind_host(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Repor
 @pytest.fixture(scope="module")
 def existing_host(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Report:
     return rehearse_existing_host(tmp_path_factory.mktemp("existing"), engine)
+
+
+@pytest.fixture(scope="module")
+def fleet(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return rehearse_fleet(tmp_path_factory.mktemp("fleet"), engine)
 
 
 def test_the_engine_is_opentofu_when_installed_else_terraform(engine: Engine) -> None:
@@ -96,6 +141,20 @@ def test_the_existing_host_scenario_runs_every_check(existing_host: Report) -> N
 @pytest.mark.parametrize("check", EXISTING_HOST_CHECKS)
 def test_existing_host(existing_host: Report, check: str) -> None:
     assert existing_host.checks[check] == []
+
+
+def test_the_fleet_scenario_runs_every_check(fleet: Report) -> None:
+    assert list(fleet.checks) == FLEET_CHECKS
+
+
+@pytest.mark.parametrize("check", FLEET_CHECKS)
+def test_fleet(fleet: Report, check: str) -> None:
+    assert fleet.checks[check] == []
+
+
+def test_the_fleet_scenario_rehearses_the_example_fleet() -> None:
+    rehearsed = parse_catalog(fleet_catalog(Path("~/.kube/prod-eu")))
+    assert rehearsed == load_catalog(PROJECT_ROOT / "tests" / "fixtures" / "fleet.yaml")
 
 
 def test_the_command_says_how_to_install_opentofu_when_no_engine_is_there(
@@ -125,7 +184,12 @@ def cli_config(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 
 def run_engine(
-    engine: Engine, cli_config: Path, stack: Mapping[str, object], tmp_path: Path, *verbs: str
+    engine: Engine,
+    cli_config: Path,
+    stack: Mapping[str, object],
+    tmp_path: Path,
+    *verbs: str,
+    journal: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     (tmp_path / "main.tf.json").write_text(json.dumps({**PROVIDERS, **stack}))
     env = {
@@ -134,14 +198,19 @@ def run_engine(
         "HOME": str(tmp_path),
         "CHECKPOINT_DISABLE": "1",
     }
+    if journal is not None:
+        env[JOURNAL_ENV] = str(journal)
     result = run_command(
         [engine.binary, "init", "-input=false", "-no-color"], cwd=tmp_path, env=env, timeout=300
     )
     assert result.returncode == 0, result.stdout + result.stderr
     for verb in verbs:
-        flags = ["-input=false"] if verb == "plan" else []
+        flags = {"plan": ["-input=false"], "apply": ["-input=false", "-auto-approve"]}
         result = run_command(
-            [engine.binary, verb, *flags, "-no-color"], cwd=tmp_path, env=env, timeout=300
+            [engine.binary, verb, *flags.get(verb, []), "-no-color"],
+            cwd=tmp_path,
+            env=env,
+            timeout=300,
         )
         if result.returncode != 0:
             break
@@ -202,3 +271,76 @@ def test_the_engine_refuses(
     result = run_engine(engine, cli_config, stack, tmp_path, command)
     assert result.returncode == 1
     assert refusal in result.stderr.replace("\n", " ")
+
+
+# --- negative controls: a stack given the wrong host's kubeconfig is caught -----------------
+
+#: Two KIND hosts' API servers, as the fleet scenario reads them from their stacks' state.
+SERVERS = {"dev-a": "https://127.0.0.1:40001", "dev-b": "https://127.0.0.1:40002"}
+
+
+def host_kubeconfigs(directory: Path) -> dict[str, Path]:
+    """Each host's own kubeconfig, and one with both contexts whose current one is dev-b's."""
+    files = {}
+    for host, server in SERVERS.items():
+        files[host] = directory / f"{host}.yaml"
+        files[host].write_text(kubeconfig({f"kind-{host}": server}, current=f"kind-{host}"))
+    files["both"] = directory / "both.yaml"
+    contexts = {f"kind-{host}": server for host, server in SERVERS.items()}
+    files["both"].write_text(kubeconfig(contexts, current="kind-dev-b"))
+    return files
+
+
+@pytest.mark.parametrize(
+    ("kubeconfig_file", "context", "problems"),
+    [
+        pytest.param("dev-a", "kind-dev-a", [], id="its-own-host-holds-it"),
+        pytest.param(
+            "dev-b",
+            "kind-dev-b",
+            ["vcluster-team-a: placed on dev-a, held by dev-b"],
+            id="the-other-hosts-kubeconfig-puts-it-there",
+        ),
+        pytest.param(
+            "both",
+            None,
+            ["vcluster-team-a: placed on dev-a, held by dev-b"],
+            id="a-dropped-context-puts-it-on-the-current-one",
+        ),
+        pytest.param("both", "kind-dev-a", [], id="the-context-picks-its-host"),
+    ],
+)
+def test_a_stack_is_held_by_the_host_whose_kubeconfig_it_was_given(
+    engine: Engine,
+    cli_config: Path,
+    tmp_path: Path,
+    kubeconfig_file: str,
+    context: str | None,
+    problems: list[str],
+) -> None:
+    files = host_kubeconfigs(tmp_path)
+    provider: dict[str, object] = {"config_path": str(files[kubeconfig_file])}
+    if context is not None:
+        provider["config_context"] = context
+    # The journal names the stack after the directory it runs in, as cdktf lays stacks out.
+    stack_dir = tmp_path / "vcluster-team-a"
+    stack_dir.mkdir()
+    journal = tmp_path / "journal.jsonl"
+    stack = namespace(name="team-a") | {"provider": {"kubernetes": [provider]}}
+    result = run_engine(engine, cli_config, stack, stack_dir, "apply", journal=journal)
+    assert result.returncode == 0, result.stdout + result.stderr
+    held = hosts_holding(read_journal(journal), SERVERS)
+    assert placement_problems(held, {"vcluster-team-a": "dev-a"}) == problems
+
+
+def test_plan_refuses_a_context_the_kubeconfig_does_not_have(
+    engine: Engine, cli_config: Path, tmp_path: Path
+) -> None:
+    files = host_kubeconfigs(tmp_path)
+    provider = {"config_path": str(files["dev-a"]), "config_context": "kind-dev-b"}
+    stack = namespace(name="team-a") | {"provider": {"kubernetes": [provider]}}
+    result = run_engine(engine, cli_config, stack, tmp_path, "plan")
+    assert result.returncode == 1
+    assert f"stand-in: context 'kind-dev-b' is not in kubeconfig {files['dev-a']}" in (
+        result.stderr.replace("\n", " ")
+    )

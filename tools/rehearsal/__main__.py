@@ -1,10 +1,11 @@
 """`pipenv run rehearse`: `cdktf deploy '*'` of the catalog through the real engine, offline.
 
-Runs two scenarios in a scratch directory, each against stand-in providers: the catalog
+Runs three scenarios in a scratch directory, each against stand-in providers: the catalog
 (`platform.yaml`, or $PLATFORM_CONFIG) on its host, with a redeploy, a kubeconfig restore, a
-team added and a destroy; and three teams on an existing host. Prints one line per check and
-exits 0 when every check holds, 1 when one does not, 2 when it cannot run. Progress goes to
-stderr on a terminal, or always with --progress.
+team added and a destroy; three teams on an existing host; and a fleet (two KIND hosts and an
+existing one) with a tenant added, a tenant moved to another host and a destroy. Prints one
+line per check and exits 0 when every check holds, 1 when one does not, 2 when it cannot run.
+Progress goes to stderr on a terminal, or always with --progress.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tools.rehearsal.scenarios import (
     Report,
     quiet,
     rehearse_existing_host,
+    rehearse_fleet,
     rehearse_kind_host,
     to_stderr,
 )
@@ -59,6 +61,7 @@ def main(argv: list[str]) -> int:
             reports = [
                 rehearse_kind_host(root / "kind", engine, path.read_text("utf-8"), progress),
                 rehearse_existing_host(root / "existing", engine, progress),
+                rehearse_fleet(root / "fleet", engine, progress),
             ]
         except RehearsalError as err:
             print(f"error: {err}", file=sys.stderr)

@@ -1,12 +1,13 @@
 """Stand-in providers installed the way `init` expects real ones: a local filesystem mirror.
 
-The rehearsal writes everything into its own scratch directory: one schema file and one small
-launcher per provider, unpacked under the exact version our JSON pins, for both registries
-(`hashicorp/kubernetes` means registry.terraform.io to Terraform and registry.opentofu.org to
-OpenTofu), and a CLI configuration that installs only from there. `TF_CLI_CONFIG_FILE` points
-at it for the rehearsal's commands alone; the user's own configuration is never read or
-touched. `init` still checks our version constraints and writes a lock file, as it would
-against the real registry.
+The rehearsal writes everything into its own scratch directory: one schema file (and its
+compiled form, which each start of a stand-in reads) and one small launcher per provider,
+unpacked under the exact version our JSON pins, for both registries (`hashicorp/kubernetes`
+means registry.terraform.io to Terraform and registry.opentofu.org to OpenTofu), and a CLI
+configuration that installs only from there. `TF_CLI_CONFIG_FILE` points at it for the
+rehearsal's commands alone; the user's own configuration is never read or touched. `init`
+still checks our version constraints and writes a lock file, as it would against the real
+registry.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any, Final
 from constructs_lib import versions
 from constructs_lib.paths import PROJECT_ROOT
 from tools.rehearsal.binding_schema import provider_schema
+from tools.rehearsal.standin import compiled_schema, schema_response
 
 REGISTRIES: Final = ("registry.terraform.io", "registry.opentofu.org")
 
@@ -74,8 +76,10 @@ def install(scratch: Path, python: str = sys.executable) -> Path:
     schemas = scratch / "schemas"
     schemas.mkdir(parents=True, exist_ok=True)
     for stand_in in STAND_INS:
+        schema = schema_of(stand_in)
         schema_file = schemas / f"{stand_in.type}.json"
-        schema_file.write_text(json.dumps(schema_of(stand_in)), encoding="utf-8")
+        schema_file.write_text(json.dumps(schema), encoding="utf-8")
+        compiled_schema(schema_file).write_bytes(schema_response(schema).SerializeToString())
         launcher = (
             "#!/bin/sh\n"
             f"PYTHONPATH={shlex.quote(str(PROJECT_ROOT))} exec {shlex.quote(python)} "

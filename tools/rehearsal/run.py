@@ -77,6 +77,18 @@ class Change:
     stack: str
     type: str
     action: str
+    cluster: str | None = None
+    """For a Kubernetes object or Helm release: the API server its provider talked to."""
+    object_name: str | None = None
+    """For a Kubernetes object or Helm release: `namespace/name`, or `name`."""
+
+
+def read_journal(journal: Path) -> list[Change]:
+    """The changes the stand-ins recorded in `journal`, in the order they applied them."""
+    if not journal.exists():
+        return []
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    return [Change(**json.loads(line)) for line in lines if line]
 
 
 class Workspace:
@@ -140,14 +152,15 @@ class Workspace:
     def use_catalog(self, text: str) -> None:
         (self.checkout / "platform.yaml").write_text(text, encoding="utf-8")
 
-    def cdktf(self, verb: str) -> list[Change]:
-        """`cdktf <verb> '*' --auto-approve`; return the changes the providers applied."""
+    def cdktf(self, verb: str, stacks: tuple[str, ...] = ("*",)) -> list[Change]:
+        """`cdktf <verb> <stacks> --auto-approve` (every stack unless named); return the
+        changes the providers applied."""
         cdktf = PROJECT_ROOT / "node_modules" / ".bin" / "cdktf"
         before = len(self.changes())
         # cdktf would run `providers lock` against the public registry after each init; the
         # rehearsal has no network, and init already locks what the mirror installed.
         self._must(
-            [str(cdktf), verb, "*", "--auto-approve", "--skip-provider-lock", "--no-color"],
+            [str(cdktf), verb, *stacks, "--auto-approve", "--skip-provider-lock", "--no-color"],
             cwd=self.checkout,
         )
         return self.changes()[before:]
@@ -155,8 +168,9 @@ class Workspace:
     def deploy(self) -> list[Change]:
         return self.cdktf("deploy")
 
-    def destroy(self) -> list[Change]:
-        return self.cdktf("destroy")
+    def destroy(self, *stacks: str) -> list[Change]:
+        """Destroy the named stacks, or every stack."""
+        return self.cdktf("destroy", stacks or ("*",))
 
     def restore_kubeconfigs(self) -> str:
         return self._must(
@@ -197,10 +211,7 @@ class Workspace:
         return dict(json.loads(self.state_path(stack).read_text(encoding="utf-8")))
 
     def changes(self) -> list[Change]:
-        if not self.journal.exists():
-            return []
-        lines = self.journal.read_text(encoding="utf-8").splitlines()
-        return [Change(**json.loads(line)) for line in lines if line]
+        return read_journal(self.journal)
 
 
 def _plain(text: str) -> str:
@@ -302,6 +313,44 @@ def resources_left(workspace: Workspace, stack: str) -> list[str]:
 
 def stacks_changed(changes: list[Change]) -> set[str]:
     return {c.stack for c in changes}
+
+
+def host_of(cluster: str, servers: Mapping[str, str]) -> str:
+    """The host (by name) whose API server is `cluster`, or through which it is reached (a
+    vcluster on it); the cluster itself when it is none of the hosts'."""
+    for host, server in servers.items():
+        if cluster == server or cluster.startswith(f"{server}/"):
+            return host
+    return cluster
+
+
+def hosts_holding(changes: list[Change], servers: Mapping[str, str]) -> dict[str, set[str]]:
+    """Stack -> the hosts that still hold a Kubernetes object or release it applied, replaying
+    every create and delete the stand-ins recorded (`servers`: host name -> API server)."""
+    held: dict[tuple[str, str, str], str] = {}
+    for change in changes:
+        if change.cluster is None or change.object_name is None:
+            continue
+        key = (change.cluster, change.type, change.object_name)
+        if change.action == "delete":
+            held.pop(key, None)
+        else:
+            held[key] = change.stack
+    hosts: dict[str, set[str]] = {}
+    for (cluster, _, _), stack in held.items():
+        hosts.setdefault(stack, set()).add(host_of(cluster, servers))
+    return hosts
+
+
+def placement_problems(held: Mapping[str, set[str]], placed: Mapping[str, str]) -> list[str]:
+    """Every stack in `placed` (stack -> the host it is placed on) is held by that host alone."""
+    problems = []
+    for stack, host in sorted(placed.items()):
+        where = held.get(stack, set())
+        if where != {host}:
+            found = ", ".join(sorted(where)) or "no host"
+            problems.append(f"{stack}: placed on {host}, held by {found}")
+    return problems
 
 
 def iter_stacks(workspace: Workspace) -> Iterator[str]:

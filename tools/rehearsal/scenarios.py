@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-from catalog.stack_names import KIND_STACK
+import yaml
+
+from catalog.data_guard import check_host_moves, previous_stacks
+from catalog.loader import CatalogError, parse_catalog
+from catalog.model import Catalog
+from catalog.platform import ExistingHost, KindHost
+from catalog.stack_names import KIND_STACK, is_host_stack, kind_stack, team_stacks
 from tools.rehearsal.run import (
     Change,
     Engine,
@@ -23,12 +30,15 @@ from tools.rehearsal.run import (
     cross_stack_outputs_read,
     dependencies,
     files_written_by,
+    hosts_holding,
     iter_stacks,
+    placement_problems,
     private_files,
     resources_left,
     stacks_changed,
     state_matches_json,
 )
+from tools.rehearsal.standin import cluster_of
 
 #: A team added in a later pull request (KIND host: its port is pinned inside the pool).
 ADDED_TEAM: Final = """
@@ -38,6 +48,22 @@ ADDED_TEAM: Final = """
     database: {}
     cache: {}
 """
+
+
+def kubeconfig(servers: Mapping[str, str], *, current: str) -> str:
+    """A kubeconfig with a context per name -> API server, as an existing host's admin hands
+    it over (credentials are placeholders)."""
+    return yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": n, "cluster": {"server": s}} for n, s in servers.items()],
+            "users": [{"name": n, "user": {"token": "stand-in"}} for n in servers],
+            "contexts": [{"name": n, "context": {"cluster": n, "user": n}} for n in servers],
+            "current-context": current,
+        },
+        sort_keys=False,
+    )
 
 
 def existing_host_catalog(host_kubeconfig: Path) -> str:
@@ -61,6 +87,79 @@ teams:
     cache: {{}}
     quota: {{cpu_limits: "10"}}
 """
+
+
+#: The existing host's API server, and the cluster its kubeconfig's current context reaches: a
+#: vcluster stack that dropped the catalog's `context` would deploy there.
+PROD_EU_SERVER: Final = "https://prod-eu.example.com:6443"
+STAGING_SERVER: Final = "https://staging.example.com:6443"
+
+
+def fleet_catalog(prod_kubeconfig: Path) -> str:
+    """tests/fixtures/fleet.yaml, with the existing host reached through `prod_kubeconfig`."""
+    return f"""\
+platform:
+  project: kube-platform
+  cost_center: platform-eng
+  default_environment: dev
+  hosts:
+    dev-a:
+      type: kind
+      environment: dev
+      port_pool: {{first_port: 30000, size: 30}}
+      capacity: {{cpu: 16, memory: 64Gi, storage: 500Gi, pods: 400}}
+    dev-b:
+      type: kind
+      environment: dev
+      workers: 1
+      port_pool: {{first_port: 30040, size: 30}}
+      capacity: {{cpu: 12, memory: 48Gi, storage: 250Gi, pods: 200}}
+    prod-eu:
+      type: existing
+      environment: prod
+      kubeconfig_path: {prod_kubeconfig}
+      context: prod-eu
+      exposure: load_balancer
+      domain: vc.prod-eu.example.com
+      capacity: {{cpu: 256, memory: 1Ti, storage: 20Ti, pods: 5000}}
+teams:
+  - name: team-a
+    owners: [alice@example.com]
+    database: {{storage_gib: 1}}
+  - name: team-b
+    host: dev-b
+    cache: {{}}
+  - name: team-c
+    owners: [carol@example.com]
+    database: {{storage_gib: 1}}
+    environments:
+      dev: {{}}
+      prod:
+        database: {{instances: 3, storage_gib: 20}}
+        vcluster: {{replicas: 3, backing_store: deployed-etcd}}
+        quota: {{cpu_requests: "8", memory_requests: 16Gi, cpu_limits: "16", memory_limits: 32Gi,
+                storage_requests: 200Gi, pods: 60}}
+"""
+
+
+#: A team added to the fleet, pinned to the KIND host the other pinned team is not on.
+ADDED_TENANT: Final = """
+  - name: team-d
+    host: dev-a
+    cache: {}
+"""
+ADDED_TENANT_NAME: Final = "team-d"
+#: The tenant the fleet scenario moves (it has no database, so the data guard lets it), and
+#: the one it tries to move (it has one, so the data guard refuses).
+MOVED_TENANT: Final = "team-b"
+GUARDED_TENANT: Final = "team-a"
+
+
+def pinned(catalog: str, team: str, host: str) -> str:
+    """The catalog with `team` pinned to `host`: the pull request that moves it."""
+    data = yaml.safe_load(catalog)
+    next(t for t in data["teams"] if t["name"] == team)["host"] = host
+    return yaml.safe_dump(data, sort_keys=False)
 
 
 Progress = Callable[[str], None]
@@ -224,10 +323,181 @@ def rehearse_existing_host(root: Path, engine: Engine, progress: Progress = quie
     ws = Workspace(root, engine)
     host_kubeconfig = root / "host-kubeconfig.yaml"
     host_kubeconfig.write_text(
-        "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n", "utf-8"
+        kubeconfig({"stand-in": "https://existing.example.com:6443"}, current="stand-in"), "utf-8"
     )
     ws.use_catalog(existing_host_catalog(host_kubeconfig))
     _first_deploy(ws, report, progress, "deploy three teams on an existing host")
     _deploy_again(ws, report, progress)
     _destroy(ws, report, progress)
+    return report
+
+
+# --- the fleet: which host holds each tenant ---------------------------------------------
+
+
+def _api_servers(ws: Workspace, catalog: Catalog) -> dict[str, str]:
+    """Host name -> its API server: what a KIND host's cluster reported into its stack's
+    state, an existing host's context in its kubeconfig."""
+    servers = {}
+    for name, host in catalog.platform.named_hosts.items():
+        if isinstance(host, ExistingHost):
+            settings = {"config_path": host.kubeconfig_path, "config_context": host.context}
+            servers[name] = str(cluster_of(settings))
+            continue
+        resources = ws.state(kind_stack(name)).get("resources", [])
+        (cluster,) = (r for r in resources if r["type"] == "kind_cluster")
+        servers[name] = str(cluster["instances"][0]["attributes"]["endpoint"])
+    return servers
+
+
+def _on_their_hosts(ws: Workspace, catalog: Catalog, servers: Mapping[str, str]) -> list[str]:
+    """What the stand-ins applied for each tenant (on its host, and inside its vcluster) is
+    held by the host the catalog places it on, and by no other."""
+    placed = {s: h for s, h in catalog.stack_hosts().items() if not is_host_stack(s)}
+    return placement_problems(hosts_holding(ws.changes(), servers), placed)
+
+
+def _only_stacks_of(tenant: str, changes: list[Change]) -> list[str]:
+    expected = set(team_stacks(tenant))
+    changed = stacks_changed(changes)
+    return [f"{s} changed too" for s in sorted(changed - expected)] + [
+        f"{s} did not change" for s in sorted(expected - changed)
+    ]
+
+
+def _guard_refusal(previous: Mapping[str, Any], catalog: str) -> str | None:
+    """What the data guard says of `catalog` against the previous output: None, or its refusal."""
+    try:
+        check_host_moves(previous, parse_catalog(catalog), source="platform.yaml")
+    except CatalogError as err:
+        return str(err)
+    return None
+
+
+def _refused_as_a_move(refusal: str | None) -> list[str]:
+    if refusal is None:
+        return [f"moving {GUARDED_TENANT} to another host was accepted"]
+    if "moving it from" not in refusal:
+        return [f"refused, but not as a move: {refusal}"]
+    return []
+
+
+def _other_kind_host(catalog: Catalog, host: str) -> str:
+    return next(
+        n for n, h in catalog.platform.named_hosts.items() if isinstance(h, KindHost) and n != host
+    )
+
+
+def _add_a_tenant(
+    ws: Workspace, report: Report, progress: Progress, catalog: str, servers: Mapping[str, str]
+) -> str:
+    """A pull request that adds a tenant: only its stacks change, the others plan nothing."""
+    others = list(iter_stacks(ws))
+    grown = catalog.rstrip("\n") + "\n" + ADDED_TENANT
+    ws.use_catalog(grown)
+    with _Timed(progress, f"deploy with {ADDED_TENANT_NAME} added") as step:
+        added = ws.deploy()
+        step.detail = f": {len(added)} changes"
+    report.check(
+        "adding a tenant deploys its two stacks and no other",
+        _only_stacks_of(ADDED_TENANT_NAME, added),
+    )
+    with _Timed(progress, f"plan the {len(others)} other stacks") as step:
+        # Plans only read: they run side by side, as Atlantis plans projects.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            codes = dict(zip(others, pool.map(ws.plan_exit_code, others), strict=True))
+        pending = [s for s, code in codes.items() if code != 0]
+        step.detail = f": {len(pending)} with changes"
+    report.check(
+        "after adding a tenant: a plan of every other stack shows no changes",
+        [f"{s} plans changes" for s in pending],
+    )
+    report.check(
+        "after adding a tenant: every tenant is on the host it is placed on",
+        _on_their_hosts(ws, parse_catalog(grown), servers),
+    )
+    return grown
+
+
+def _data_guard_on_moves(report: Report, ws: Workspace, catalog: str, moved: str) -> None:
+    """The data guard, against the output deployed so far: the move at hand passes (the deploy's
+    own synthesis runs the guard too), moving a tenant with a database is refused."""
+    previous = previous_stacks(ws.checkout / "cdktf.out")
+    refusal = _guard_refusal(previous, moved)
+    report.check(
+        "the data guard lets a tenant without a database move",
+        [f"refused: {refusal}"] if refusal else [],
+    )
+    before = parse_catalog(catalog)
+    elsewhere = _other_kind_host(before, before.placement_of(GUARDED_TENANT).host)
+    refusal = _guard_refusal(previous, pinned(catalog, GUARDED_TENANT, elsewhere))
+    report.check(
+        "the data guard refuses moving a tenant with a database", _refused_as_a_move(refusal)
+    )
+
+
+def _move_a_tenant(
+    ws: Workspace, report: Report, progress: Progress, catalog: str, servers: Mapping[str, str]
+) -> None:
+    """The documented move (README, 'Moving a tenant to another host'): destroy the tenant's
+    stacks with the catalog as it is, then apply the catalog that moves it."""
+    before = parse_catalog(catalog)
+    old_host = before.placement_of(MOVED_TENANT).host
+    new_host = _other_kind_host(before, old_host)
+    moved = pinned(catalog, MOVED_TENANT, new_host)
+    _data_guard_on_moves(report, ws, catalog, moved)
+
+    stacks = team_stacks(MOVED_TENANT)
+    with _Timed(progress, f"move {MOVED_TENANT}: destroy its stacks on {old_host}") as step:
+        gone = ws.destroy(*stacks)
+        step.detail = f": {len(gone)} deletions"
+    held = hosts_holding(ws.changes(), servers)
+    report.check(
+        "moving a tenant: destroying its stacks on the old host leaves nothing of it there",
+        [p for s in stacks for p in resources_left(ws, s)]
+        + [f"{s}: still held by {', '.join(sorted(held[s]))}" for s in stacks if held.get(s)],
+    )
+    ws.use_catalog(moved)
+    with _Timed(progress, f"move {MOVED_TENANT}: deploy it on {new_host}") as step:
+        arrived = ws.deploy()
+        step.detail = f": {len(arrived)} changes"
+    report.check(
+        "moving a tenant deploys its two stacks and no other",
+        _only_stacks_of(MOVED_TENANT, arrived),
+    )
+    report.check(
+        "after the move: the new host holds the moved tenant, the old host nothing of it",
+        placement_problems(hosts_holding(ws.changes(), servers), dict.fromkeys(stacks, new_host)),
+    )
+    _deploy_checks(ws, report, arrived, "after the move")
+
+
+def rehearse_fleet(root: Path, engine: Engine, progress: Progress = quiet) -> Report:
+    """Two KIND hosts and an existing one: deploy, add a tenant, move one, destroy."""
+    report = Report("fleet, two KIND hosts and an existing one")
+    ws = Workspace(root, engine)
+    prod_kubeconfig = root / "prod-eu-kubeconfig.yaml"
+    prod_kubeconfig.write_text(
+        kubeconfig({"staging": STAGING_SERVER, "prod-eu": PROD_EU_SERVER}, current="staging"),
+        "utf-8",
+    )
+    catalog = fleet_catalog(prod_kubeconfig)
+    ws.use_catalog(catalog)
+    _first_deploy(ws, report, progress, "deploy the fleet")
+    fleet = parse_catalog(catalog)
+    servers = _api_servers(ws, fleet)
+    report.check(
+        "first deploy: every tenant is on the host it is placed on",
+        _on_their_hosts(ws, fleet, servers),
+    )
+    catalog = _add_a_tenant(ws, report, progress, catalog, servers)
+    _move_a_tenant(ws, report, progress, catalog, servers)
+    _destroy(ws, report, progress)
+    report.check(
+        "destroy leaves nothing on any host",
+        [
+            f"{stack}: still held by {', '.join(sorted(hosts))}"
+            for stack, hosts in sorted(hosts_holding(ws.changes(), servers).items())
+        ],
+    )
     return report

@@ -6,11 +6,19 @@ Terraform or OpenTofu launch it like any provider: a go-plugin handshake on stdo
 a Unix socket with TLS. Plan and apply follow `values`; a few resources also do, on the deploy
 machine, what the real provider does there, because the next stack depends on it:
 
-- `kind_cluster` writes a kubeconfig to `kubeconfig_path` and reports a loopback endpoint;
-- `data.kubernetes_secret_v1` returns a kubeconfig under `config` (what a vcluster writes);
-- `local_file`/`local_sensitive_file` write, read back and delete their file, with its mode;
-- a kubernetes or helm provider refuses a `config_path` that does not exist (as the real
-  ones do once they first talk to the cluster), so a missing hand-over file fails the plan.
+- `kind_cluster` writes a kubeconfig to `kubeconfig_path` and reports a loopback endpoint
+  on a port of its own (as `kind` publishes each cluster's API server);
+- `data.kubernetes_secret_v1` returns a kubeconfig under `config` (what a vcluster writes),
+  whose server is reached through the host the provider talks to;
+- `local_file`/`local_sensitive_file` write, read back and delete their file, with its mode,
+  and are replaced (deleted, then written anew) when an argument changes, as the real ones are;
+- a kubernetes or helm provider refuses a `config_path` that does not exist, or a context
+  the file does not have (as the real ones do once they first talk to the cluster), so a
+  missing hand-over file fails the plan.
+
+A kubernetes or helm provider talks to the API server of the context it is configured with,
+read from the kubeconfig as the real ones read it; the journal records that server and the
+object (`namespace/name`) with each change, so the rehearsal can tell which cluster holds what.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from typing import Any
 
 import grpc
 import msgpack
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -160,12 +169,24 @@ def _local_file_state(state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
+def kind_api_server(cluster_name: str) -> str:
+    """The loopback endpoint of a KIND cluster's API server: a port of its own per cluster."""
+    digest = hashlib.sha256(cluster_name.encode()).digest()
+    return f"https://127.0.0.1:{32768 + int.from_bytes(digest[:2], 'big') % 28000}"
+
+
+def vcluster_api_server(host_server: str, namespace: str, name: str) -> str:
+    """A vcluster's API server, reached through the host it runs on (so what a team stack
+    creates inside it is held by that host)."""
+    return f"{host_server}/vclusters/{namespace}/{name}"
+
+
 def _applied(type_name: str, planned: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:
     if type_name in ("local_file", "local_sensitive_file"):
         planned = _local_file_state(planned)
     if type_name == "kind_cluster":
         name = planned["name"]
-        server = "https://127.0.0.1:6443"
+        server = kind_api_server(name)
         config = _kubeconfig(server, f"kind-{name}")
         planned = planned | {"endpoint": server, "kubeconfig": config, "completed": True}
         if isinstance(planned.get("kubeconfig_path"), str):
@@ -182,42 +203,112 @@ def _destroyed(type_name: str, prior: dict[str, Any]) -> None:
         Path(prior["kubeconfig_path"]).unlink(missing_ok=True)
 
 
+#: Every argument of the local provider's files forces a new file: a changed kubeconfig is
+#: written anew (its digests unknown until then), never edited in place.
+_LOCAL_FILE_ARGUMENTS = (
+    "content",
+    "content_base64",
+    "sensitive_content",
+    "source",
+    "filename",
+    "file_permission",
+    "directory_permission",
+)
+
+
+def _replaced_for(type_name: str, prior: Any, proposed: dict[str, Any]) -> list[str]:
+    """The arguments whose change makes the real provider replace the resource."""
+    if type_name not in ("local_file", "local_sensitive_file") or prior is None:
+        return []
+    return [a for a in _LOCAL_FILE_ARGUMENTS if a in proposed and proposed[a] != prior.get(a)]
+
+
 def _still_there(type_name: str, state: dict[str, Any]) -> bool:
     if type_name in ("local_file", "local_sensitive_file"):
         return Path(state["filename"]).is_file()
     return True
 
 
-def _data_source(type_name: str, config: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:
+def _data_source(
+    type_name: str, config: dict[str, Any], block: dict[str, Any], cluster: str | None
+) -> dict[str, Any]:
     state = plan(block, config)
     if type_name == "kubernetes_secret_v1":
         (metadata,) = config["metadata"]
         name = metadata.get("name") or "secret"
-        state["data"] = {"config": _kubeconfig(f"https://{name}.stand-in:443", name)}
+        namespace = metadata.get("namespace")
+        server = (
+            vcluster_api_server(cluster, namespace, name)
+            if cluster is not None and isinstance(namespace, str)
+            else f"https://{name}.stand-in:443"
+        )
+        state["data"] = {"config": _kubeconfig(server, name)}
         state["binary_data"] = state.get("binary_data") or {}
     return fill(block, state, deterministic_filler(seed_of(type_name, config)))
 
 
+def _cluster_settings(config: dict[str, Any]) -> dict[str, Any]:
+    """The kubeconfig settings of a kubernetes provider, or of a helm provider's `kubernetes`."""
+    nested = config.get("kubernetes")
+    return nested if isinstance(nested, dict) else config
+
+
 def _config_path_problem(config: dict[str, Any]) -> str | None:
     """A kubeconfig the provider is pointed at, but which is not on this machine."""
-    paths = [config.get("config_path")]
-    for nested in ("kubernetes",):
-        value = config.get(nested)
-        if isinstance(value, dict):
-            paths.append(value.get("config_path"))
-    for path in paths:
-        if isinstance(path, str) and not Path(path).expanduser().is_file():
-            return path
+    path = _cluster_settings(config).get("config_path")
+    if isinstance(path, str) and not Path(path).expanduser().is_file():
+        return path
     return None
 
 
-def _journal(type_name: str, prior: Any, planned: Any) -> None:
-    """One line per change in $STANDIN_JOURNAL: which stack (the working directory) did what."""
+class MissingContextError(Exception):
+    """The provider names a context its kubeconfig does not have."""
+
+
+def cluster_of(config: dict[str, Any]) -> str | None:
+    """The API server a kubernetes or helm provider talks to: the cluster of its
+    `config_context` (else the file's current context) in its `config_path`; None when it
+    has no kubeconfig (or it is not known yet, in a plan)."""
+    settings = _cluster_settings(config)
+    path = settings.get("config_path")
+    if not isinstance(path, str):
+        return None
+    kubeconfig = yaml.safe_load(Path(path).expanduser().read_text(encoding="utf-8")) or {}
+    wanted = settings.get("config_context")
+    context = wanted if isinstance(wanted, str) else kubeconfig.get("current-context")
+    contexts = {c["name"]: c["context"] for c in kubeconfig.get("contexts") or []}
+    clusters = {c["name"]: c["cluster"] for c in kubeconfig.get("clusters") or []}
+    if context not in contexts or contexts[context].get("cluster") not in clusters:
+        raise MissingContextError(f"stand-in: context {context!r} is not in kubeconfig {path}")
+    return str(clusters[contexts[context]["cluster"]]["server"])
+
+
+def _object_of(type_name: str, state: Any) -> str | None:
+    """`namespace/name` (or `name`) of the Kubernetes object or Helm release a state is."""
+    if not isinstance(state, dict):
+        return None
+    if type_name == "helm_release":
+        where = state
+    elif type_name.startswith("kubernetes_") and state.get("metadata"):
+        where = state["metadata"][0]
+    else:
+        return None
+    name, namespace = where.get("name"), where.get("namespace")
+    return f"{namespace}/{name}" if isinstance(namespace, str) and namespace else str(name)
+
+
+def _journal(type_name: str, prior: Any, planned: Any, cluster: str | None) -> None:
+    """One line per change in $STANDIN_JOURNAL: which stack (the working directory) did what,
+    and, for a Kubernetes object, to which object on which cluster."""
     journal = os.environ.get(JOURNAL_ENV)
     if not journal:
         return
     action = "create" if prior is None else "delete" if planned is None else "update"
-    line = json.dumps({"stack": Path.cwd().name, "type": type_name, "action": action})
+    entry = {"stack": Path.cwd().name, "type": type_name, "action": action}
+    target = _object_of(type_name, planned if planned is not None else prior)
+    if cluster is not None and target is not None:
+        entry |= {"cluster": cluster, "object_name": target}
+    line = json.dumps(entry)
     # One short O_APPEND write per line: concurrent providers never interleave within a line.
     descriptor = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
@@ -229,17 +320,34 @@ def _journal(type_name: str, prior: Any, planned: Any) -> None:
 # --- the service ------------------------------------------------------------------------
 
 
+def schema_response(schema: dict[str, Any]) -> pb.GetProviderSchema.Response:
+    """The schema as the plugin protocol serves it."""
+    return pb.GetProviderSchema.Response(
+        provider=_schema_pb(schema["provider"]),
+        resource_schemas={n: _schema_pb(e) for n, e in schema.get("resource_schemas", {}).items()},
+        data_source_schemas={
+            n: _schema_pb(e) for n, e in schema.get("data_source_schemas", {}).items()
+        },
+        server_capabilities=pb.ServerCapabilities(plan_destroy=True),
+    )
+
+
+def compiled_schema(schema_file: Path) -> Path:
+    """Where `schema_response` of a schema file is kept, serialized: building it takes a third
+    of a second for kubernetes, and a rehearsal starts its providers hundreds of times."""
+    return schema_file.with_suffix(".pb")
+
+
 class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
-    def __init__(self, schema: dict[str, Any]) -> None:
+    def __init__(
+        self, schema: dict[str, Any], response: pb.GetProviderSchema.Response | None = None
+    ) -> None:
         self.schema = schema
+        #: The API server this provider talks to, once configured with a kubeconfig.
+        self.cluster: str | None = None
         self.resources = schema.get("resource_schemas", {})
         self.data_sources = schema.get("data_source_schemas", {})
-        self.response = pb.GetProviderSchema.Response(
-            provider=_schema_pb(schema["provider"]),
-            resource_schemas={n: _schema_pb(e) for n, e in self.resources.items()},
-            data_source_schemas={n: _schema_pb(e) for n, e in self.data_sources.items()},
-            server_capabilities=pb.ServerCapabilities(plan_destroy=True),
-        )
+        self.response = response if response is not None else schema_response(schema)
 
     def GetMetadata(self, request: Any, context: Any) -> Any:
         return pb.GetMetadata.Response(
@@ -272,6 +380,10 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
             return pb.ConfigureProvider.Response(
                 diagnostics=[_error(f"stand-in: kubeconfig {missing} does not exist")]
             )
+        try:
+            self.cluster = cluster_of(config)
+        except MissingContextError as err:
+            return pb.ConfigureProvider.Response(diagnostics=[_error(str(err))])
         return pb.ConfigureProvider.Response()
 
     def UpgradeResourceState(self, request: Any, context: Any) -> Any:
@@ -289,12 +401,19 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
         if proposed is None:
             return pb.PlanResourceChange.Response(planned_state=_encode(None))
         block = self.resources[request.type_name]["block"]
-        return pb.PlanResourceChange.Response(planned_state=_encode(plan(block, proposed)))
+        replaced = _replaced_for(request.type_name, _decode(request.prior_state), proposed)
+        return pb.PlanResourceChange.Response(
+            planned_state=_encode(plan(block, proposed)),
+            requires_replace=[
+                pb.AttributePath(steps=[pb.AttributePath.Step(attribute_name=name)])
+                for name in replaced
+            ],
+        )
 
     def ApplyResourceChange(self, request: Any, context: Any) -> Any:
         planned = _decode(request.planned_state)
         prior = _decode(request.prior_state)
-        _journal(request.type_name, prior, planned)
+        _journal(request.type_name, prior, planned, self.cluster)
         if planned is None:
             if prior is not None:
                 _destroyed(request.type_name, prior)
@@ -311,7 +430,7 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
     def ReadDataSource(self, request: Any, context: Any) -> Any:
         config = _decode(request.config)
         block = self.data_sources[request.type_name]["block"]
-        state = _data_source(request.type_name, config, block)
+        state = _data_source(request.type_name, config, block, self.cluster)
         return pb.ReadDataSource.Response(state=_encode(state))
 
     def StopProvider(self, request: Any, context: Any) -> Any:
@@ -364,10 +483,10 @@ class _Stdio(stdio_rpc.GRPCStdioServicer):  # type: ignore[misc]
         return iter(())
 
 
-def serve(schema: dict[str, Any]) -> None:
+def serve(schema: dict[str, Any], response: pb.GetProviderSchema.Response | None = None) -> None:
     stopped = threading.Event()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    rpc.add_ProviderServicer_to_server(StandInProvider(schema), server)
+    rpc.add_ProviderServicer_to_server(StandInProvider(schema, response), server)
     controller_rpc.add_GRPCControllerServicer_to_server(_Controller(stopped.set), server)
     stdio_rpc.add_GRPCStdioServicer_to_server(_Stdio(), server)
     der, cert_pem, key_pem = _certificate()
@@ -386,7 +505,14 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m tools.rehearsal.standin SCHEMA.json", file=sys.stderr)
         return 2
-    serve(json.loads(Path(argv[0]).read_text(encoding="utf-8")))
+    schema_file = Path(argv[0])
+    compiled = compiled_schema(schema_file)
+    response = (
+        pb.GetProviderSchema.Response.FromString(compiled.read_bytes())
+        if compiled.is_file()
+        else None
+    )
+    serve(json.loads(schema_file.read_text(encoding="utf-8")), response)
     return 0
 
 
