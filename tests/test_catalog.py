@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from catalog.placement import default_node_port
 from catalog.platform import ExistingHost, KindHost, PortPool
 from catalog.quota_fit import parts_of, quantity, shortfalls
 from constructs_lib import versions
+from constructs_lib.paths import PROJECT_ROOT
 from constructs_lib.state_locations import LocalState
 from constructs_lib.vcluster_props import BackingStore
 from tests.conftest import Parse
@@ -274,3 +276,13 @@ def test_several_quota_shortfalls_are_listed_one_per_line() -> None:
 )
 def test_kubernetes_quantities_are_read_as_numbers(text: str, value: str) -> None:
     assert quantity(text) == Decimal(value)
+
+
+def test_every_catalog_the_readme_shows_is_valid() -> None:
+    """The README is the reference: a catalog it shows (a block with platform: and teams:)
+    must load as written."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL) if "teams:" in b]
+    assert len(blocks) >= 3
+    for block in blocks:
+        parse_catalog(block, source="README.md")
