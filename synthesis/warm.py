@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from synthesis.inputs import RECORD_NAME, code_digest
+from synthesis.inputs import RECORD_NAME, InputRecord, code_digest
 
 #: Environment: `0` never asks a warm process; the suite and CI set it.
 WARM_ENV: Final = "SYNTH_WARM"
@@ -149,18 +149,17 @@ def _tree_rss_mib() -> float:
 
 
 def _outputs(outdir: Path) -> dict[str, str]:
-    """Team (or `platform`) -> digest of its stacks' JSON, from the record next to the output."""
+    """Tenant (or `host:<name>`) -> digest of its stacks' JSON, from the record next to the
+    output."""
     try:
-        record = json.loads((outdir / RECORD_NAME).read_text(encoding="utf-8"))
-        outputs = {n: str(t["output"]) for n, t in record["teams"].items()}
-        outputs["platform"] = str(record["platform_output"])
-        return outputs
-    except (OSError, ValueError, KeyError, TypeError):
+        record = InputRecord.parse((outdir / RECORD_NAME).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
         return {}
+    return dict(record.outputs) if record else {}
 
 
 def what_changed(before: dict[str, str], after: dict[str, str]) -> str:
-    """One line: the teams whose stacks changed, were added or were removed."""
+    """One line: the tenants (and hosts) whose stacks changed, were added or were removed."""
     parts = []
     for label, names in (
         ("changed", [n for n in after if n in before and before[n] != after[n]]),
