@@ -1,10 +1,12 @@
 """`pipenv run rehearse`: `cdktf deploy '*'` of the catalog through the real engine, offline.
 
-Runs three scenarios in a scratch directory, each against stand-in providers: the catalog
+Runs four scenarios in a scratch directory, each against stand-in providers: the catalog
 (`platform.yaml`, or $PLATFORM_CONFIG) on its host, with a redeploy, a kubeconfig restore, a
-team added and a destroy; three teams on an existing host; and a fleet (two KIND hosts and an
-existing one) with a tenant added, a tenant moved to another host and a destroy. Prints one
-line per check and exits 0 when every check holds, 1 when one does not, 2 when it cannot run.
+team added and a destroy; three teams on an existing host; a fleet (two KIND hosts and an
+existing one) with a tenant added, a tenant moved to another host and a destroy; and a team's
+data (backups, a tenant restored from them, a renamed database release that the plan guard
+refuses until the team is marked for decommissioning, and a destroy). Prints one line per
+check and exits 0 when every check holds, 1 when one does not, 2 when it cannot run.
 Progress goes to stderr on a terminal, or always with --progress.
 """
 
@@ -23,6 +25,7 @@ from tools.rehearsal.scenarios import (
     rehearse_existing_host,
     rehearse_fleet,
     rehearse_kind_host,
+    rehearse_team_data,
     to_stderr,
 )
 
@@ -62,6 +65,7 @@ def main(argv: list[str]) -> int:
                 rehearse_kind_host(root / "kind", engine, path.read_text("utf-8"), progress),
                 rehearse_existing_host(root / "existing", engine, progress),
                 rehearse_fleet(root / "fleet", engine, progress),
+                rehearse_team_data(root / "team-data", engine, progress),
             ]
         except RehearsalError as err:
             print(f"error: {err}", file=sys.stderr)

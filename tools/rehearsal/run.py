@@ -193,6 +193,50 @@ class Workspace:
             cwd=self.stack_dir(stack),
         ).returncode
 
+    def saved_plan(self, stack: str) -> Path:
+        """`plan -out` of the stack as its JSON stands, then `show -json` of that plan, as
+        Atlantis runs them; returns the JSON's path (the plan file lies next to it)."""
+        plans = self.root / "plans"
+        plans.mkdir(exist_ok=True)
+        plan_file = plans / f"{stack}.tfplan"
+        cwd = self.stack_dir(stack)
+        self._must(
+            [self.engine.binary, "plan", "-input=false", "-no-color", f"-out={plan_file}"], cwd=cwd
+        )
+        shown = self._must([self.engine.binary, "show", "-json", str(plan_file)], cwd=cwd)
+        plan_json = plan_file.with_suffix(".json")
+        plan_json.write_text(shown.stdout, encoding="utf-8")
+        return plan_json
+
+    def apply_saved_plan(self, stack: str) -> list[Change]:
+        """`apply` of the plan `saved_plan` wrote (what `atlantis apply` runs); return the
+        changes the providers applied."""
+        before = len(self.changes())
+        plan_file = self.root / "plans" / f"{stack}.tfplan"
+        self._must(
+            [self.engine.binary, "apply", "-input=false", "-no-color", str(plan_file)],
+            cwd=self.stack_dir(stack),
+        )
+        return self.changes()[before:]
+
+    def plan_guard(
+        self, plan_json: Path, stack: str, catalog: Path
+    ) -> subprocess.CompletedProcess[str]:
+        """`python -m tools.plan_guard` on a saved plan's JSON, as Atlantis' policy check does."""
+        return self._run(
+            [
+                str(PROJECT_ROOT / ".venv" / "bin" / "python"),
+                "-m",
+                "tools.plan_guard",
+                str(plan_json),
+                "--stack",
+                stack,
+                "--catalog",
+                str(catalog),
+            ],
+            cwd=self.checkout,
+        )
+
     # --- what is on disk afterwards ---------------------------------------------------
 
     def manifest(self) -> dict[str, Any]:

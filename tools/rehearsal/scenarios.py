@@ -7,6 +7,8 @@ test suite asserts every check by name.
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -17,11 +19,17 @@ from typing import Any, Final
 
 import yaml
 
-from catalog.data_guard import check_host_moves, previous_stacks
-from catalog.loader import CatalogError, parse_catalog
+from catalog.data_guard import (
+    check_host_moves,
+    check_stateful_removals,
+    check_store_changes,
+    previous_stacks,
+)
+from catalog.loader import CatalogError, load_catalog, parse_catalog
 from catalog.model import Catalog
 from catalog.platform import ExistingHost, KindHost
 from catalog.stack_names import KIND_STACK, is_host_stack, kind_stack, team_stacks
+from constructs_lib.postgres_props import DATABASE_CHART
 from tools.rehearsal.run import (
     Change,
     Engine,
@@ -500,4 +508,273 @@ def rehearse_fleet(root: Path, engine: Engine, progress: Progress = quiet) -> Re
             for stack, hosts in sorted(hosts_holding(ws.changes(), servers).items())
         ],
     )
+    return report
+
+
+# --- team data: backups, a restore, and a replacement only the plan guard sees -------------
+
+BACKUP_BUCKET: Final = "team-backups"
+BACKUP_PREFIX: Final = "platform/"
+#: The tenant whose database is backed up, and the one added later that starts from it.
+BACKED_UP_TENANT: Final = "team-a"
+RESTORING_TENANT_NAME: Final = "team-d"
+POINT_IN_TIME: Final = "2026-11-29T12:00:00Z"
+RESTORING_TENANT: Final = f"""
+  - name: {RESTORING_TENANT_NAME}
+    database: {{restore: {{from: {BACKED_UP_TENANT}, point_in_time: "{POINT_IN_TIME}"}}}}
+"""
+#: What the rename appends to the database release's name in the synthesized JSON.
+RENAMED_SUFFIX: Final = "-renamed"
+
+
+def team_data_catalog(host_kubeconfig: Path) -> str:
+    """One team with a database on an existing host, on a platform that backs databases up."""
+    return f"""\
+platform:
+  host:
+    type: existing
+    kubeconfig_path: {host_kubeconfig}
+    context: stand-in
+    exposure: ingress
+    domain: vc.example.com
+  backups:
+    s3: {{bucket: {BACKUP_BUCKET}, region: eu-west-1, path: {BACKUP_PREFIX}}}
+    credentials_secret: backup-credentials
+teams:
+  - name: {BACKED_UP_TENANT}
+    database: {{}}
+"""
+
+
+def decommissioned(catalog: str, team: str) -> str:
+    """The catalog with `team` marked `decommission: true`: the pull request that lets it go."""
+    data = yaml.safe_load(catalog)
+    next(t for t in data["teams"] if t["name"] == team)["decommission"] = True
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def backup_path(tenant: str) -> str:
+    """Where a tenant's database is backed up, as the README says: `<path><tenant>` in the
+    platform's bucket (written out here, not asked of the app)."""
+    return f"s3://{BACKUP_BUCKET}/{BACKUP_PREFIX}{tenant}"
+
+
+def database_release(ws: Workspace, stack: str) -> tuple[str, dict[str, Any]] | None:
+    """The address and attributes of the stack's database release in its state, if any."""
+    for resource in ws.state(stack).get("resources", []):
+        if resource["mode"] != "managed" or resource["type"] != "helm_release":
+            continue
+        attributes = resource["instances"][0]["attributes"]
+        if attributes.get("chart") == DATABASE_CHART:
+            return f"helm_release.{resource['name']}", dict(attributes)
+    return None
+
+
+def release_values(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """A release's values as Helm reads them: each document of `values` over the ones before."""
+    merged: dict[str, Any] = {}
+    for document in attributes.get("values") or []:
+        merged |= yaml.safe_load(document) or {}
+    return merged
+
+
+def _database_values(ws: Workspace, tenant: str) -> dict[str, Any] | None:
+    release = database_release(ws, tenant)
+    return release_values(release[1]) if release else None
+
+
+def _backed_up_to_its_path(ws: Workspace, tenant: str) -> list[str]:
+    values = _database_values(ws, tenant)
+    if values is None:
+        return [f"{tenant}: no database release in its state"]
+    backups = values.get("backups") or {}
+    problems = [] if backups.get("enabled") is True else [f"{tenant}: backups are not enabled"]
+    if backups.get("destinationPath") != backup_path(tenant):
+        problems.append(
+            f"{tenant}: backed up to {backups.get('destinationPath')!r}, "
+            f"not {backup_path(tenant)!r}"
+        )
+    return problems
+
+
+def _recovering_from(ws: Workspace, tenant: str, source: str) -> list[str]:
+    values = _database_values(ws, tenant)
+    if values is None:
+        return [f"{tenant}: no database release in its state"]
+    recovery = values.get("recovery") or {}
+    problems = [] if values.get("mode") == "recovery" else [f"{tenant}: mode is not recovery"]
+    if recovery.get("destinationPath") != backup_path(source):
+        problems.append(
+            f"{tenant}: recovers from {recovery.get('destinationPath')!r}, "
+            f"not {backup_path(source)!r}"
+        )
+    if (recovery.get("pitrTarget") or {}).get("time") != POINT_IN_TIME:
+        problems.append(f"{tenant}: does not recover up to {POINT_IN_TIME}")
+    # From then on it backs up to its own path, never into its source's.
+    return problems + _backed_up_to_its_path(ws, tenant)
+
+
+def rename_database_release(ws: Workspace, stack: str) -> str:
+    """Rename the database release in the stack's synthesized JSON (as a code change that
+    renamed it would): the catalog is unchanged, so the data guard sees nothing. Returns the
+    release's address, which stays the same."""
+    stack_json = ws.stack_json(stack)
+    releases = stack_json["resource"]["helm_release"]
+    key = next(k for k, release in releases.items() if release["chart"] == DATABASE_CHART)
+    releases[key]["name"] += RENAMED_SUFFIX
+    (ws.stack_dir(stack) / "cdk.tf.json").write_text(json.dumps(stack_json, indent=2), "utf-8")
+    return f"helm_release.{key}"
+
+
+def planned_actions(plan_json: Path, address: str) -> list[str]:
+    """The actions a saved plan's JSON plans for `address` (none when it is not in the plan)."""
+    plan = json.loads(plan_json.read_text(encoding="utf-8"))
+    for change in plan.get("resource_changes") or []:
+        if change["address"] == address and "deposed" not in change:
+            return list(change["change"]["actions"])
+    return []
+
+
+def _replaced_in_the_plan(plan_json: Path, address: str) -> list[str]:
+    actions = planned_actions(plan_json, address)
+    if actions == ["delete", "create"]:
+        return []
+    return [f"the plan has {'/'.join(actions) or 'nothing'} for {address}, not delete/create"]
+
+
+def _refused(guard: subprocess.CompletedProcess[str], address: str) -> list[str]:
+    """The plan guard's exit 1, with a `fail:` line for the renamed release and why."""
+    said = (guard.stdout + guard.stderr).strip()
+    if guard.returncode != 1:
+        return [f"the plan guard exited {guard.returncode}, not 1: {said}"]
+    fails = [line for line in guard.stdout.splitlines() if line.startswith("fail:")]
+    if not any(address in line and "because name changed" in line for line in fails):
+        return [f"no fail: line names {address} replaced because name changed: {said}"]
+    return []
+
+
+def _allowed(guard: subprocess.CompletedProcess[str]) -> list[str]:
+    said = (guard.stdout + guard.stderr).strip()
+    if guard.returncode != 0:
+        return [f"the plan guard exited {guard.returncode}, not 0: {said}"]
+    if "allowed: the tenant is marked for decommissioning" not in guard.stdout:
+        return [f"the plan guard passed, but allowed nothing: {said}"]
+    return []
+
+
+def _data_guard_refusal(ws: Workspace) -> list[str]:
+    """What the data guard says of the catalog against the output as it now stands, renamed
+    release included: the checks `load_catalog_for_synth` runs against each reviewed output
+    (called here directly, so a scratch directory inside a git checkout compares with nothing
+    else)."""
+    previous = previous_stacks(ws.checkout / "cdktf.out")
+    catalog = load_catalog(ws.checkout / "platform.yaml")
+    try:
+        for check in (check_stateful_removals, check_store_changes, check_host_moves):
+            check(previous, catalog, source="platform.yaml")
+    except CatalogError as err:
+        return [f"the data guard refused it: {err}"]
+    return []
+
+
+def _still_holds(ws: Workspace, stack: str, held: list[Any], since: int) -> list[str]:
+    """The stack's state has exactly the resources it held, and the stand-ins deleted nothing."""
+    before = {f"{r['type']}.{r['name']}": r for r in held}
+    after = {f"{r['type']}.{r['name']}": r for r in ws.state(stack).get("resources", [])}
+    problems = [f"{stack}: {a} is gone from the state" for a in sorted(before.keys() - after)]
+    problems += [f"{stack}: {a} is new in the state" for a in sorted(after.keys() - before)]
+    problems += [
+        f"{stack}: {a} changed in the state"
+        for a in sorted(before.keys() & after.keys())
+        if before[a] != after[a]
+    ]
+    deleted = [c for c in ws.changes()[since:] if c.action == "delete"]
+    return problems + [f"{c.stack}: {c.type} {c.object_name} was deleted" for c in deleted]
+
+
+def _release_replaced(ws: Workspace, stack: str, applied: list[Change], address: str) -> list[str]:
+    """The apply deleted the release and created it anew, under its new name, and did nothing
+    else."""
+    done = [(c.type, c.action) for c in applied]
+    expected = [("helm_release", "delete"), ("helm_release", "create")]
+    problems = [] if done == expected else [f"applied {done}, not {expected}"]
+    release = database_release(ws, stack)
+    if release is None or release[0] != address:
+        return [*problems, f"{stack}: {address} is not in the state after the apply"]
+    if not str(release[1].get("name", "")).endswith(RENAMED_SUFFIX):
+        problems.append(f"{stack}: {address} in the state does not have its new name")
+    return problems
+
+
+def _rename_a_database_release(
+    ws: Workspace, report: Report, progress: Progress, catalog: str
+) -> None:
+    """A change the catalog does not show: the database release renamed in the reviewed JSON.
+    The engine plans its replacement; the plan guard, run on the saved plan as Atlantis runs
+    it, refuses it, so nothing is applied; once the tenant is marked for decommissioning, the
+    guard lets the same change through, and the apply replaces the release."""
+    tenant = BACKED_UP_TENANT
+    catalog_file = ws.checkout / "platform.yaml"
+    held = list(ws.state(tenant).get("resources", []))
+    since = len(ws.changes())
+    address = rename_database_release(ws, tenant)
+    with _Timed(progress, f"plan {tenant} with its database release renamed, and guard it"):
+        plan_json = ws.saved_plan(tenant)
+        guard = ws.plan_guard(plan_json, tenant, catalog_file)
+    report.check(
+        "a replacing change is refused by the plan guard before apply",
+        _replaced_in_the_plan(plan_json, address) + _refused(guard, address),
+    )
+    report.check(
+        "the data guard passes the renamed release (it cannot see it)", _data_guard_refusal(ws)
+    )
+    report.check(
+        "the state after a refused apply still holds every resource",
+        _still_holds(ws, tenant, held, since),
+    )
+
+    ws.use_catalog(decommissioned(catalog, tenant))
+    with _Timed(progress, f"mark {tenant} for decommissioning: plan, guard, apply") as step:
+        plan_json = ws.saved_plan(tenant)
+        guard = ws.plan_guard(plan_json, tenant, catalog_file)
+        applied = ws.apply_saved_plan(tenant) if guard.returncode == 0 else []
+        step.detail = f": {len(applied)} changes"
+    report.check(
+        "a decommissioned tenant passes",
+        _allowed(guard) + _release_replaced(ws, tenant, applied, address),
+    )
+
+
+def rehearse_team_data(root: Path, engine: Engine, progress: Progress = quiet) -> Report:
+    """A team's data on an existing host: backed up, restored into a new tenant, and a renamed
+    release the plan guard refuses until the team is marked for decommissioning; destroy."""
+    report = Report("team data: backups, a restore and the plan guard")
+    ws = Workspace(root, engine)
+    host_kubeconfig = root / "host-kubeconfig.yaml"
+    host_kubeconfig.write_text(
+        kubeconfig({"stand-in": "https://existing.example.com:6443"}, current="stand-in"), "utf-8"
+    )
+    catalog = team_data_catalog(host_kubeconfig)
+    ws.use_catalog(catalog)
+    with _Timed(progress, "deploy a team with backups") as step:
+        changes = ws.deploy()
+        step.detail = f": {len(changes)} changes"
+    report.check(
+        "a team with backups deploys",
+        [p for s in iter_stacks(ws) for p in state_matches_json(ws, s)]
+        + _backed_up_to_its_path(ws, BACKED_UP_TENANT),
+    )
+
+    catalog = catalog.rstrip("\n") + "\n" + RESTORING_TENANT
+    ws.use_catalog(catalog)
+    with _Timed(progress, f"deploy with {RESTORING_TENANT_NAME} restoring from it") as step:
+        added = ws.deploy()
+        step.detail = f": {len(added)} changes"
+    report.check(
+        "a new tenant restores from it",
+        _only_stacks_of(RESTORING_TENANT_NAME, added)
+        + _recovering_from(ws, RESTORING_TENANT_NAME, BACKED_UP_TENANT),
+    )
+    _rename_a_database_release(ws, report, progress, catalog)
+    _destroy(ws, report, progress)
     return report

@@ -10,11 +10,14 @@ machine, what the real provider does there, because the next stack depends on it
   on a port of its own (as `kind` publishes each cluster's API server);
 - `data.kubernetes_secret_v1` returns a kubeconfig under `config` (what a vcluster writes),
   whose server is reached through the host the provider talks to;
-- `local_file`/`local_sensitive_file` write, read back and delete their file, with its mode,
-  and are replaced (deleted, then written anew) when an argument changes, as the real ones are;
+- `local_file`/`local_sensitive_file` write, read back and delete their file, with its mode;
 - a kubernetes or helm provider refuses a `config_path` that does not exist, or a context
   the file does not have (as the real ones do once they first talk to the cluster), so a
   missing hand-over file fails the plan.
+
+Every resource is replaced (deleted, then created anew) when an argument changes that makes
+the real provider replace it, and updated in place otherwise: `replacements.REPLACING` holds
+those arguments, from each provider's source.
 
 A kubernetes or helm provider talks to the API server of the context it is configured with,
 read from the kubeconfig as the real ones read it; the journal records that server and the
@@ -47,6 +50,7 @@ from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
+from tools.rehearsal.replacements import AttributePath, replaced_paths
 from tools.rehearsal.values import UNKNOWN, deterministic_filler, fill, plan, seed_of
 
 #: Where the stand-ins record every change they apply (the rehearsal reads it for ordering).
@@ -119,6 +123,17 @@ def _encode(value: Any) -> pb.DynamicValue:
         raise TypeError(f"cannot encode {obj!r}")
 
     return pb.DynamicValue(msgpack=msgpack.packb(value, default=default))
+
+
+def _attribute_path(path: AttributePath) -> pb.AttributePath:
+    return pb.AttributePath(
+        steps=[
+            pb.AttributePath.Step(element_key_int=step)
+            if isinstance(step, int)
+            else pb.AttributePath.Step(attribute_name=step)
+            for step in path
+        ]
+    )
 
 
 def _error(summary: str, detail: str = "") -> pb.Diagnostic:
@@ -201,26 +216,6 @@ def _destroyed(type_name: str, prior: dict[str, Any]) -> None:
         Path(prior["filename"]).unlink(missing_ok=True)
     if type_name == "kind_cluster" and isinstance(prior.get("kubeconfig_path"), str):
         Path(prior["kubeconfig_path"]).unlink(missing_ok=True)
-
-
-#: Every argument of the local provider's files forces a new file: a changed kubeconfig is
-#: written anew (its digests unknown until then), never edited in place.
-_LOCAL_FILE_ARGUMENTS = (
-    "content",
-    "content_base64",
-    "sensitive_content",
-    "source",
-    "filename",
-    "file_permission",
-    "directory_permission",
-)
-
-
-def _replaced_for(type_name: str, prior: Any, proposed: dict[str, Any]) -> list[str]:
-    """The arguments whose change makes the real provider replace the resource."""
-    if type_name not in ("local_file", "local_sensitive_file") or prior is None:
-        return []
-    return [a for a in _LOCAL_FILE_ARGUMENTS if a in proposed and proposed[a] != prior.get(a)]
 
 
 def _still_there(type_name: str, state: dict[str, Any]) -> bool:
@@ -401,13 +396,12 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
         if proposed is None:
             return pb.PlanResourceChange.Response(planned_state=_encode(None))
         block = self.resources[request.type_name]["block"]
-        replaced = _replaced_for(request.type_name, _decode(request.prior_state), proposed)
+        planned = plan(block, proposed)
+        prior = _decode(request.prior_state)
+        replaced = replaced_paths(request.type_name, block, prior, planned)
         return pb.PlanResourceChange.Response(
-            planned_state=_encode(plan(block, proposed)),
-            requires_replace=[
-                pb.AttributePath(steps=[pb.AttributePath.Step(attribute_name=name)])
-                for name in replaced
-            ],
+            planned_state=_encode(planned),
+            requires_replace=[_attribute_path(path) for path in replaced],
         )
 
     def ApplyResourceChange(self, request: Any, context: Any) -> Any:
