@@ -15,7 +15,7 @@ from catalog.synthesized_stacks import read_stacks
 from constructs_lib.paths import PROJECT_ROOT
 from tests.conftest import Synthesized
 from tools.atlantis_config import atlantis_config, render
-from tools.bench import generated_catalog
+from tools.bench import TITLE, generated_catalog, generated_fleet_catalog, splice
 from tools.manifest import read_manifest
 from tools.review import compare
 from tools.review import render as render_review
@@ -110,3 +110,21 @@ def test_a_kind_host_refuses_a_thousand_teams_with_a_way_out() -> None:
         CatalogError, match=r"1000 teams do not fit the port pool .* host type 'existing'"
     ):
         parse_catalog(json.dumps(catalog))
+
+
+def test_the_bench_fleet_spreads_a_thousand_tenants_over_its_twenty_hosts() -> None:
+    catalog = parse_catalog(generated_fleet_catalog())
+    assert len(catalog.tenants) == 1000
+    assert {t.environment for t in catalog.tenants} == {"dev", "prod"}
+    hosts = {catalog.placement_of(t).host for t in catalog.tenants}
+    assert hosts == set(catalog.platform.named_hosts)
+    assert len(hosts) == 20
+    assert len(catalog.host_stacks()) == 2  # two KIND hosts, each with a few tenants
+
+
+def test_a_bench_run_of_some_rows_keeps_the_other_sections_of_the_report() -> None:
+    document = TITLE + "\n- one-host rows\n\n## Fleet\n\nold fleet\n\n## Notes\n\nby hand\n"
+    updated = splice(document, {"## Fleet": "## Fleet\n\nnew fleet\n", "## New": "## New\n"})
+    assert updated == (
+        TITLE + "\n- one-host rows\n\n## Fleet\n\nnew fleet\n\n## Notes\n\nby hand\n\n## New\n"
+    )
