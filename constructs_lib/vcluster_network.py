@@ -42,6 +42,8 @@ HOST_DNS_PORT: Final = 53
 HOST_API_PORTS: Final = (443, 6443)
 #: The host policy that opens a team's egress; review calls out every change to it.
 EGRESS_POLICY_NAME: Final = "workload-egress"
+#: The host policy that opens a tenant's database's way to the object store (its backups).
+BACKUP_EGRESS_POLICY_NAME: Final = "database-to-object-store"
 #: Ranges that are never "public": pod, service and node addresses live in these.
 PRIVATE_RANGES: Final = (
     "10.0.0.0/8",

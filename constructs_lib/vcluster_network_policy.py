@@ -19,6 +19,7 @@ from constructs import Construct
 from constructs_lib.network_policy import Peer, PolicySpec, Rule, network_policy, tcp, udp
 from constructs_lib.vcluster_exposure import API_SERVER_PORT
 from constructs_lib.vcluster_network import (
+    BACKUP_EGRESS_POLICY_NAME,
     COREDNS_PORT,
     EGRESS_POLICY_NAME,
     ETCD_CLIENT_PORT,
@@ -44,8 +45,6 @@ DNS_PORTS = udp(HOST_DNS_PORT) + tcp(HOST_DNS_PORT)
 
 #: The object store's HTTPS port, where no network of it is known.
 OBJECT_STORE_PORT = 443
-#: The host policy that opens the database's way to the object store.
-BACKUP_EGRESS_POLICY_NAME = "database-to-object-store"
 
 
 def host_policies(

@@ -312,3 +312,24 @@ def test_review_shows_what_is_backed_up_where_and_how_often(
     ) in report
     stopped = render(compare(after, before, base_label="b"))
     assert "- `team-a`: its database is **no longer backed up**" in stopped
+
+
+def test_review_calls_out_the_databases_way_to_a_new_store_network(
+    catalog_from: Parse, synth: Synth
+) -> None:
+    before = synth(catalog_from(f"platform:\n  {STORE}\nteams: [{{name: team-a, database: {{}}}}]"))
+    narrowed = STORE.replace(
+        "credentials_secret: backup-credentials}",
+        "credentials_secret: backup-credentials, network: {cidr: 10.20.0.0/16, ports: [9000]}}",
+    )
+    after = synth(
+        catalog_from(f"platform:\n  {narrowed}\nteams: [{{name: team-a, database: {{}}}}]")
+    )
+    report = render(compare(before, after, base_label="b"))
+    assert (
+        "- `vcluster-team-a`: the database (backups) may now reach **10.20.0.0/16:9000**." in report
+    )
+    assert (
+        "- `vcluster-team-a`: the database (backups) may no longer reach public addresses:443."
+        in report
+    )

@@ -37,7 +37,7 @@ from catalog.vcluster_store import store_of
 from constructs_lib.cache_props import CACHE_CHART
 from constructs_lib.paths import PROJECT_ROOT
 from constructs_lib.postgres_props import DATABASE_CHART
-from constructs_lib.vcluster_network import EGRESS_POLICY_NAME
+from constructs_lib.vcluster_network import BACKUP_EGRESS_POLICY_NAME, EGRESS_POLICY_NAME
 from tools.synth_command import run_app
 
 #: Resource types whose every argument is ForceNew: any change replaces them.
@@ -128,10 +128,10 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
     return Review(base=base_label, stacks=changes, dangers=dangers, egress=egress, backups=backups)
 
 
-def _egress_of(stack: dict[str, Any]) -> list[str]:
+def _egress_of(stack: dict[str, Any], policy_name: str = EGRESS_POLICY_NAME) -> list[str]:
     """The destinations a stack's egress policy opens, as `cidr` or `cidr:ports`."""
     for policy in stack.get("resource", {}).get("kubernetes_network_policy_v1", {}).values():
-        if policy.get("metadata", {}).get("name") != EGRESS_POLICY_NAME:
+        if policy.get("metadata", {}).get("name") != policy_name:
             continue
         found = []
         for rule in policy["spec"].get("egress", []):
@@ -145,15 +145,18 @@ def _egress_of(stack: dict[str, Any]) -> list[str]:
 
 
 def _egress_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Iterable[str]:
-    before, after = _egress_of(base), _egress_of(head)
-    if before == after:
-        return
-    opened = [d for d in after if d not in before]
-    closed = [d for d in before if d not in after]
-    if opened:
-        yield f"`{name}`: workloads may now reach **{', '.join(opened)}**."
-    if closed:
-        yield f"`{name}`: workloads may no longer reach {', '.join(closed)}."
+    """What a team's workloads, and its database for its backups, may reach beyond it."""
+    for who, policy_name in (
+        ("workloads", EGRESS_POLICY_NAME),
+        ("the database (backups)", BACKUP_EGRESS_POLICY_NAME),
+    ):
+        before, after = _egress_of(base, policy_name), _egress_of(head, policy_name)
+        opened = [d for d in after if d not in before]
+        closed = [d for d in before if d not in after]
+        if opened:
+            yield f"`{name}`: {who} may now reach **{', '.join(opened)}**."
+        if closed:
+            yield f"`{name}`: {who} may no longer reach {', '.join(closed)}."
 
 
 def _database_values(stack: dict[str, Any]) -> dict[str, Any] | None:
