@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def apps_namespace(team: str) -> str:
+    """The namespace inside a team's vcluster that holds its app, database and cache."""
+    return f"{team}-apps"
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Placement:
     namespace: str

@@ -25,6 +25,7 @@ from constructs_lib.backing_service import BackingService
 from constructs_lib.cache import ValkeyCache
 from constructs_lib.cache_props import CacheProps, CacheSettings
 from constructs_lib.labels import PlatformLabels
+from constructs_lib.placement import apps_namespace
 from constructs_lib.pod_security import pod_security_labels
 from constructs_lib.postgres import PostgresDatabase
 from constructs_lib.postgres_props import BackupPlan, PostgresProps, PostgresSettings, RecoveryPlan
@@ -60,7 +61,7 @@ class TeamProps:
 
     @property
     def namespace(self) -> str:
-        return f"{self.name}-apps"
+        return apps_namespace(self.name)
 
 
 class TeamConstruct(Construct):

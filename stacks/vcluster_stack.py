@@ -18,6 +18,7 @@ from catalog.stack_names import vcluster_stack
 from catalog.team import Team
 from catalog.tenant import Tenant
 from constructs_lib.cluster_access import ClusterAccess
+from constructs_lib.placement import apps_namespace
 from constructs_lib.postgres_props import (
     DATABASE_POD_LABELS,
     OPERATOR_NAMESPACE,
@@ -52,7 +53,7 @@ def object_store_access(catalog: Catalog, tenant: Tenant) -> ObjectStoreAccess |
     if store is None or not uses_the_store(catalog.platform, tenant):
         return None
     return ObjectStoreAccess(
-        namespace=f"{tenant.name}-apps",
+        namespace=apps_namespace(tenant.name),
         database_pods=DATABASE_POD_LABELS,
         network=store.network,
     )

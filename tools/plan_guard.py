@@ -41,6 +41,7 @@ from catalog.loader import CatalogError, load_catalog
 from catalog.stack_names import PLATFORM_STACK_NAMES, VCLUSTER_STACK_PREFIX, is_host_stack
 from catalog.vcluster_store import store_of_text
 from constructs_lib.cache_props import CACHE_CHART
+from constructs_lib.placement import apps_namespace
 from constructs_lib.postgres_props import DATABASE_CHART
 from constructs_lib.vcluster_props import VCLUSTER_CHART
 
@@ -233,10 +234,10 @@ def tenant_of(stack: str) -> str | None:
 
 
 def tenant_namespaces(tenant: str) -> dict[str, str]:
-    """The tenant's namespaces that hold its data, by name: the names `TeamProps.namespace`
-    and `VClusterProps.host_namespace` derive (a test pins them to the synthesized JSON)."""
+    """The tenant's namespaces that hold its data, by name: `apps_namespace` and the name
+    `VClusterProps.host_namespace` derives (a test pins them to the synthesized JSON)."""
     return {
-        f"{tenant}-apps": f"tenant {tenant}'s apps namespace",
+        apps_namespace(tenant): f"tenant {tenant}'s apps namespace",
         f"vcluster-{tenant}": f"tenant {tenant}'s host namespace",
     }
 
