@@ -7,7 +7,12 @@ from typing import Annotated, Final
 
 from pydantic import AfterValidator, Field
 
-from catalog.stack_names import KIND_STACK_PREFIX, PLATFORM_STACK_NAMES, VCLUSTER_STACK_PREFIX
+from catalog.stack_names import (
+    HOST_SERVICES_STACK_PREFIX,
+    KIND_STACK_PREFIX,
+    PLATFORM_STACK_NAMES,
+    VCLUSTER_STACK_PREFIX,
+)
 from constructs_lib.strict_model import StrictModel
 
 RESERVED_TEAM_NAMES: Final = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
@@ -55,6 +60,11 @@ def team_name(value: str) -> str:
         raise ValueError(
             f"{value!r} starts with {KIND_STACK_PREFIX!r}, which names the stack of each KIND "
             f"host ({KIND_STACK_PREFIX}<host>); choose another team name"
+        )
+    if value.startswith(HOST_SERVICES_STACK_PREFIX):
+        raise ValueError(
+            f"{value!r} starts with {HOST_SERVICES_STACK_PREFIX!r}, which names the stack of "
+            f"each host's services ({HOST_SERVICES_STACK_PREFIX}<host>); choose another team name"
         )
     if value in RESERVED_TEAM_NAMES or value.startswith("kube-"):
         raise ValueError(f"{value!r} is reserved by Kubernetes; choose another team name")

@@ -12,12 +12,13 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from catalog.backups import backup_problems
 from catalog.fields import CatalogModel
+from catalog.host_service_checks import image_problems
 from catalog.placement import Placed, capacity_problems, place
 from catalog.platform import KindHost, Platform
-from catalog.stack_names import kind_stack, team_stacks
+from catalog.stack_names import host_services_stack, kind_stack, team_stacks
 from catalog.team import Team
 from catalog.tenant import Tenant, tenants_of
-from constructs_lib.labels import PlatformLabels
+from constructs_lib.labels import MANAGED_BY, PlatformLabels
 from constructs_lib.strict_model import ListOf
 
 #: The most teams one catalog may hold: twice the size the benchmark measures every time
@@ -112,21 +113,25 @@ class Catalog(CatalogModel):
     def backup_problems(self) -> list[str]:
         return backup_problems(self.platform, self._tenants)
 
+    def image_problems(self) -> list[str]:
+        return image_problems(self.platform, self._tenants, self._placed)
+
+    def stacks_of_host(self, name: str) -> tuple[str, ...]:
+        """The stacks of one host itself, producer first: its KIND cluster (a KIND host's),
+        then its services (when its entry turns one on)."""
+        host = self.platform.named_hosts[name]
+        stacks: tuple[str, ...] = (kind_stack(name),) if isinstance(host, KindHost) else ()
+        if host.services.turned_on():
+            stacks += (host_services_stack(name),)
+        return stacks
+
     def host_stacks(self) -> tuple[str, ...]:
-        """The stacks of the hosts themselves (KIND clusters), in catalog order."""
-        return tuple(
-            kind_stack(name)
-            for name, host in self.platform.named_hosts.items()
-            if isinstance(host, KindHost)
-        )
+        """The stacks of the hosts themselves (KIND clusters, host services), in catalog order."""
+        return tuple(s for name in self.platform.named_hosts for s in self.stacks_of_host(name))
 
     def stack_hosts(self) -> dict[str, str]:
         """Every stack of the app -> the host it is (a KIND host's) or deploys to."""
-        hosts = {
-            kind_stack(name): name
-            for name, host in self.platform.named_hosts.items()
-            if isinstance(host, KindHost)
-        }
+        hosts = {s: name for name in self.platform.named_hosts for s in self.stacks_of_host(name)}
         for tenant in self._tenants:
             hosts.update(dict.fromkeys(team_stacks(tenant.name), self._placed[tenant.name].host))
         return hosts
@@ -143,6 +148,14 @@ class Catalog(CatalogModel):
             cost_center=self.cost_center_of(tenant),
             environment=tenant.environment if tenant.per_environment else None,
         )
+
+    def platform_labels(self) -> dict[str, str]:
+        """The labels of what the platform runs for every tenant (a host's services)."""
+        return {
+            "app.kubernetes.io/managed-by": MANAGED_BY,
+            "project": self.platform.project,
+            "cost-center": self.platform.cost_center,
+        }
 
     def protects(self, tenant: Tenant) -> bool:
         """prevent_destroy on a tenant's stateful resources: production, unless decommissioning."""

@@ -20,6 +20,7 @@ from catalog.fields import (
 from catalog.stack_names import DEFAULT_HOST
 from constructs_lib import kind_cluster_props as kind_defaults
 from constructs_lib import versions
+from constructs_lib.host_services.settings import HostServices
 from constructs_lib.images import PinnedImage
 from constructs_lib.object_store import BackupStore
 from constructs_lib.resources import Quantity
@@ -81,6 +82,11 @@ class _HostBase(CatalogModel):
         description="What the host offers tenants, checked against the sum of its tenants' "
         "quotas; required in a fleet of two or more hosts.",
     )
+    services: HostServices = Field(
+        default_factory=HostServices,
+        description="Platform services the host runs for its tenants (gateway, certificates, "
+        "metrics, policy, secrets, delivery): installed, or `provided: true`.",
+    )
 
 
 class KindHost(_HostBase):
@@ -102,6 +108,16 @@ class KindHost(_HostBase):
     )
     port_pool: PortPool = Field(default_factory=PortPool)
 
+    @model_validator(mode="after")
+    def _no_gateway_on_a_laptop(self) -> Self:
+        if self.services.gateway is not None:
+            raise ValueError(
+                "services.gateway: a KIND host publishes each vcluster on a port of the deploy "
+                "machine and has no load balancer to give a gateway an address; run the "
+                "gateway on an existing host, or remove it here"
+            )
+        return self
+
 
 class ExistingHost(_HostBase):
     """An existing cluster (EKS, GKE, AKS, …) reached through a kubeconfig."""
@@ -111,8 +127,11 @@ class ExistingHost(_HostBase):
         min_length=1, description="Kubeconfig of the host cluster on the deploy machine."
     )
     context: str | None = Field(None, description="Kubeconfig context; default: current context.")
-    exposure: Literal["load_balancer", "ingress"] = Field(
-        "ingress", description="How each vcluster API server is published."
+    exposure: Literal["gateway", "load_balancer", "ingress"] = Field(
+        "ingress",
+        description="How each vcluster API server is published: a TLS-passthrough route on "
+        "the host's gateway (the default when services.gateway is on), a LoadBalancer each, "
+        "or an Ingress on the host's own controller with TLS passthrough.",
     )
     domain: Hostname = Field(
         description="Each team's API server is published as https://<team>.<domain>."
@@ -120,6 +139,26 @@ class ExistingHost(_HostBase):
     ingress_class: str = Field(
         "nginx", description="Ingress class with TLS passthrough (for exposure: ingress)."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gateway_exposure_by_default(cls, data: object) -> object:
+        """With a gateway on the host, API servers are routes on it unless the entry says not."""
+        if isinstance(data, dict) and "exposure" not in data:
+            services = data.get("services")
+            if isinstance(services, dict) and services.get("gateway") is not None:
+                return {**data, "exposure": "gateway"}
+        return data
+
+    @model_validator(mode="after")
+    def _gateway_exposure_needs_a_gateway(self) -> Self:
+        if self.exposure == "gateway" and self.services.gateway is None:
+            raise ValueError(
+                "exposure: gateway publishes each API server as a route on the host's gateway, "
+                "and this host has none; add services: {gateway: {}} (or {provided: true, "
+                "...}), or choose exposure: load_balancer"
+            )
+        return self
 
 
 def _host_type(value: object) -> str | None:

@@ -15,6 +15,9 @@ DEFAULT_HOST: Final = "default"
 #: of a single-host platform; any other KIND host's is `kind-cluster-<host>`.
 KIND_STACK: Final = "kind-cluster"
 KIND_STACK_PREFIX: Final = f"{KIND_STACK}-"
+#: Layer 1½, a host's platform services (gateway, certificates, …): `host-services-<host>`,
+#: on every host whose catalog entry turns one on.
+HOST_SERVICES_STACK_PREFIX: Final = "host-services-"
 #: Layer 2 is one stack per team, `vcluster-<team>`: a team named `vcluster-x` would take the
 #: stack name of team `x`'s vcluster.
 VCLUSTER_STACK_PREFIX: Final = "vcluster-"
@@ -32,8 +35,17 @@ def kind_stack(host: str) -> str:
     return KIND_STACK if host == DEFAULT_HOST else f"{KIND_STACK_PREFIX}{host}"
 
 
+def host_services_stack(host: str) -> str:
+    return f"{HOST_SERVICES_STACK_PREFIX}{host}"
+
+
 def is_host_stack(name: str) -> bool:
-    return name == KIND_STACK or name.startswith(KIND_STACK_PREFIX)
+    """A stack of a host itself (its KIND cluster, its services), not of a tenant."""
+    return (
+        name == KIND_STACK
+        or name.startswith(KIND_STACK_PREFIX)
+        or name.startswith(HOST_SERVICES_STACK_PREFIX)
+    )
 
 
 def team_stacks(tenant: str) -> tuple[str, ...]:

@@ -49,6 +49,7 @@ class TeamVCluster(Construct):
             egress=props.egress,
             deployed_etcd=bool(props.settings.etcd_members),
             object_store=props.object_store,
+            api_clients=props.exposure.api_clients,
         )
         self.release = chart_release(
             self,

@@ -6,8 +6,11 @@ exported kubeconfig, so the kubeconfig works from outside the host cluster.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
+
+from constructs_lib.vcluster_network import ApiClients
 
 #: Where the vcluster API server listens inside its pod (chart default `controlPlane.proxy.port`).
 API_SERVER_PORT: Final = 8443
@@ -36,6 +39,10 @@ class NodePortExposure:
     def load_balancers_used(self) -> int:
         return 0
 
+    @property
+    def api_clients(self) -> ApiClients | None:
+        return None
+
     def control_plane_values(self) -> dict[str, Any]:
         return {"service": {"spec": {"type": "NodePort"}, "httpsNodePort": self.node_port}}
 
@@ -58,6 +65,11 @@ class IngressExposure:
     @property
     def load_balancers_used(self) -> int:
         return 0
+
+    @property
+    def api_clients(self) -> ApiClients | None:
+        # Whatever controller the host runs: its pods are not known here.
+        return None
 
     def control_plane_values(self) -> dict[str, Any]:
         return {
@@ -91,6 +103,10 @@ class LoadBalancerExposure:
     def load_balancers_used(self) -> int:
         return 1
 
+    @property
+    def api_clients(self) -> ApiClients | None:
+        return None
+
     def control_plane_values(self) -> dict[str, Any]:
         return {
             "service": {
@@ -101,4 +117,60 @@ class LoadBalancerExposure:
         }
 
 
-Exposure = NodePortExposure | IngressExposure | LoadBalancerExposure
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GatewayExposure:
+    """A TLS-passthrough route on the host's gateway (Gateway API `TLSRoute`), rendered by the
+    vcluster chart itself (`controlPlane.tlsRoute`, chart 0.36.1 `templates/tlsroute.yaml`).
+
+    The Gateway's name, namespace and listener come from the host's services stack; the
+    proxies that carry the traffic are, when the platform installed the gateway, the only
+    clients from outside the vcluster its API server admits.
+    """
+
+    host: str
+    gateway: str
+    namespace: str
+    listener: str
+    proxy_pods: Mapping[str, str] | None = None
+    """Labels of the gateway's proxy pods; None: not known (a gateway the host provides)."""
+    proxy_namespace: str | None = None
+
+    @property
+    def server(self) -> str:
+        return f"https://{self.host}"
+
+    @property
+    def node_ports_used(self) -> int:
+        # A ClusterIP Service (the chart's default): the kubelet port takes no node port.
+        return 0
+
+    @property
+    def load_balancers_used(self) -> int:
+        return 0
+
+    @property
+    def api_clients(self) -> ApiClients | None:
+        if self.proxy_pods is None or self.proxy_namespace is None:
+            return None
+        return ApiClients(pods=self.proxy_pods, namespace=self.proxy_namespace)
+
+    def control_plane_values(self) -> dict[str, Any]:
+        return {
+            "tlsRoute": {
+                "enabled": True,
+                "host": self.host,
+                "parentRefs": [
+                    {
+                        "group": "gateway.networking.k8s.io",
+                        "kind": "Gateway",
+                        "name": self.gateway,
+                        "namespace": self.namespace,
+                        "sectionName": self.listener,
+                    }
+                ],
+            },
+            "proxy": {"extraSANs": [self.host]},
+        }
+
+
+Exposure = NodePortExposure | IngressExposure | LoadBalancerExposure | GatewayExposure

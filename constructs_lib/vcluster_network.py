@@ -137,3 +137,12 @@ class ObjectStoreAccess:
     them."""
     network: EgressAllow | None = None
     """The store's network and ports; None: HTTPS to public addresses."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ApiClients:
+    """Host pods besides its own workloads that may reach a vcluster's API server, when they
+    are known (the platform's gateway proxies); otherwise anyone may (it authenticates)."""
+
+    pods: Mapping[str, str]
+    namespace: str

@@ -4,7 +4,8 @@ The chart's own policies (`policies.networkPolicy`) let every workload of a vclu
 every other on every port, and the internet; NetworkPolicies are additive, so nothing a team
 synces could narrow them. They are off, and these take their place (README, "Network
 isolation"): the API server is reachable on its port from anywhere (it authenticates every
-request); workloads reach the API server and CoreDNS; CoreDNS and the control plane reach the
+request), or, behind the platform's gateway, from its proxies and the vcluster's workloads only;
+workloads reach the API server and CoreDNS; CoreDNS and the control plane reach the
 host's DNS; the control plane reaches the host API, its peers and its workloads (whose own
 policies decide what they accept), and the workloads that serve its webhooks accept it on
 their port. Egress beyond the vcluster is only what the team's catalog entry allows.
@@ -30,6 +31,7 @@ from constructs_lib.vcluster_network import (
     NAMESPACE_NAME_LABEL,
     PRIVATE_RANGES,
     VIRTUAL_NAMESPACE_LABEL,
+    ApiClients,
     ObjectStoreAccess,
     Webhook,
     WorkloadEgress,
@@ -54,6 +56,7 @@ def host_policies(
     egress: WorkloadEgress,
     deployed_etcd: bool = False,
     object_store: ObjectStoreAccess | None = None,
+    api_clients: ApiClients | None = None,
 ) -> dict[str, PolicySpec]:
     """Construct id -> policy, for the host namespace of the vcluster `release`."""
     control_plane = Peer(pods=control_plane_pods(release))
@@ -61,12 +64,20 @@ def host_policies(
     etcd = Peer(pods=etcd_pods(release))
     to_etcd = (Rule(peers=(etcd,), ports=tcp(ETCD_CLIENT_PORT)),) if deployed_etcd else ()
     coredns_ports = udp(COREDNS_PORT) + tcp(COREDNS_PORT)
+    if api_clients is None:
+        api_server = Rule(ports=tcp(API_SERVER_PORT))
+    else:
+        # Behind the platform's gateway: its proxies and the vcluster's own workloads only.
+        proxies = Peer(
+            pods=api_clients.pods, namespaces={NAMESPACE_NAME_LABEL: api_clients.namespace}
+        )
+        api_server = Rule(peers=(proxies, workloads), ports=tcp(API_SERVER_PORT))
     policies = {
         "DefaultDeny": PolicySpec(name="default-deny", selects={}, ingress=(), egress=()),
         "ControlPlane": PolicySpec(
             name="control-plane",
             selects=control_plane_pods(release),
-            ingress=(Rule(ports=tcp(API_SERVER_PORT)), Rule(peers=(control_plane,))),
+            ingress=(api_server, Rule(peers=(control_plane,))),
             egress=(
                 Rule(peers=(HOST_DNS,), ports=DNS_PORTS),
                 Rule(ports=tcp(*HOST_API_PORTS)),
@@ -155,6 +166,7 @@ class VClusterNetworkPolicy(Construct):
         egress: WorkloadEgress | None = None,
         deployed_etcd: bool = False,
         object_store: ObjectStoreAccess | None = None,
+        api_clients: ApiClients | None = None,
     ) -> None:
         super().__init__(scope, id)
         policies = host_policies(
@@ -163,6 +175,7 @@ class VClusterNetworkPolicy(Construct):
             egress=egress or WorkloadEgress(),
             deployed_etcd=deployed_etcd,
             object_store=object_store,
+            api_clients=api_clients,
         )
         for policy_id, spec in policies.items():
             network_policy(self, policy_id, spec, namespace=namespace, labels=labels)

@@ -60,6 +60,46 @@ POSTGRES_IMAGES: Final = {
 VALKEY_CHART_REPOSITORY: Final = "https://valkey.io/valkey-helm/"
 VALKEY_CHART_VERSION: Final = "0.11.0"
 
+# Host services (`services:` of a host; constructs_lib/host_services/), one chart each, at the
+# newest stable release on 2026-11-30; the images follow the chart versions. Each was read and
+# rendered at its tag (fixtures in tests/fixtures/host-services/ record what it produces).
+#
+# Gateway: Envoy Gateway v1.9.0 (envoyproxy/gateway tag v1.9.0, 39763b1c). Picked over Traefik,
+# Kong and Istio: a CNCF project that implements the Gateway API and nothing else (no legacy
+# Ingress dialect, no mesh to run), TLS passthrough on TLSRoute v1, one controller deployment,
+# and the proxies' labels and ports fixed in its source, so our network policies can name
+# them. It ships the Gateway API CRDs v1.6.1 (TLSRoute v1 is standard since v1.5.0).
+ENVOY_GATEWAY_CHART_REPOSITORY: Final = "oci://docker.io/envoyproxy"
+ENVOY_GATEWAY_CHART_VERSION: Final = "v1.9.0"
+GATEWAY_API_VERSION: Final = "v1.6.1"  # the CRDs the chart above installs (it decides)
+# Certificates: cert-manager v1.21.1 (cert-manager/cert-manager tag v1.21.1, 24e33194), the
+# CNCF standard for certificates in Kubernetes, with Gateway API HTTP-01 solvers.
+CERT_MANAGER_CHART_REPOSITORY: Final = "https://charts.jetstack.io"
+CERT_MANAGER_CHART_VERSION: Final = "v1.21.1"
+
+# Metrics: kube-prometheus-stack 88.5.3 (prometheus-community/helm-charts tag
+# kube-prometheus-stack-88.5.3, ea930bae): the Prometheus Operator (v0.93.1), Prometheus,
+# Alertmanager, Grafana and the exporters in one chart, the stack both seeds run.
+KUBE_PROMETHEUS_STACK_CHART_REPOSITORY: Final = "https://prometheus-community.github.io/helm-charts"
+KUBE_PROMETHEUS_STACK_CHART_VERSION: Final = "88.5.3"
+
+# Policy: Kyverno v1.19.0 by its chart 3.9.0 (kyverno/kyverno tag kyverno-chart-3.9.0,
+# ee97ce09); why Kyverno and not Gatekeeper: constructs_lib/host_services/policy.py.
+KYVERNO_CHART_REPOSITORY: Final = "https://kyverno.github.io/kyverno/"
+KYVERNO_CHART_VERSION: Final = "3.9.0"
+KYVERNO_VERSION: Final = "v1.19.0"  # the chart's appVersion: the tag its test pods run too
+
+# Secrets: External Secrets Operator v2.9.0 by its chart 2.9.0 (external-secrets/external-secrets
+# tag helm-chart-2.9.0, cc5bfbc2): one operator for Vault, AWS, GCP and Azure stores.
+EXTERNAL_SECRETS_CHART_REPOSITORY: Final = "https://charts.external-secrets.io"
+EXTERNAL_SECRETS_CHART_VERSION: Final = "2.9.0"
+
+# Delivery: Argo CD v3.4.4 by the argo-cd chart 10.1.1 (argoproj/argo-helm tag argo-cd-10.1.1,
+# af0a9310): the GitOps engine both seeds name; its chart's own NetworkPolicies are on since
+# 10.0.0.
+ARGO_CD_CHART_REPOSITORY: Final = "https://argoproj.github.io/argo-helm"
+ARGO_CD_CHART_VERSION: Final = "10.1.1"
+
 # Container images we choose ourselves (chart images follow their pinned chart versions).
 # nginx-unprivileged listens on 8080 and runs as uid 101, so it needs no root and no capabilities.
 APP_IMAGE: Final = "nginxinc/nginx-unprivileged:1.29.3-alpine"

@@ -18,6 +18,8 @@ from catalog.stack_names import vcluster_stack
 from catalog.team import Team
 from catalog.tenant import Tenant
 from constructs_lib.cluster_access import ClusterAccess
+from constructs_lib.host_services.gateway import proxy_pods
+from constructs_lib.host_services.settings import GATEWAY_NAMESPACE
 from constructs_lib.placement import apps_namespace
 from constructs_lib.postgres_props import (
     DATABASE_POD_LABELS,
@@ -28,19 +30,37 @@ from constructs_lib.state_backend import configure_state
 from constructs_lib.vcluster import TeamVCluster
 from constructs_lib.vcluster_exposure import (
     Exposure,
+    GatewayExposure,
     IngressExposure,
     LoadBalancerExposure,
     NodePortExposure,
 )
 from constructs_lib.vcluster_network import ObjectStoreAccess, Webhook
 from constructs_lib.vcluster_props import VClusterProps
+from stacks.host_services_stack import HostServicesStack
 
 
-def exposure_for(catalog: Catalog, tenant: Tenant) -> Exposure:
-    """How the tenant's API server is published on its host."""
+def exposure_for(
+    catalog: Catalog, tenant: Tenant, services: HostServicesStack | None = None
+) -> Exposure:
+    """How the tenant's API server is published on its host; a route on its gateway takes the
+    Gateway's names from the host's services stack (a cross-stack reference)."""
     host = catalog.platform.named_hosts[catalog.placement_of(tenant).host]
     if isinstance(host, ExistingHost):
         tenant_host = f"{tenant.name}.{host.domain}"
+        if host.exposure == "gateway":
+            if services is None or host.services.gateway is None:
+                raise ValueError("a gateway exposure needs the host's services stack")
+            gateway = services.services["gateway"]
+            installed = not host.services.gateway.provided
+            return GatewayExposure(
+                host=tenant_host,
+                gateway=gateway.output("name"),
+                namespace=gateway.output("namespace"),
+                listener=gateway.output("listener"),
+                proxy_pods=proxy_pods() if installed else None,
+                proxy_namespace=GATEWAY_NAMESPACE if installed else None,
+            )
         if host.exposure == "load_balancer":
             return LoadBalancerExposure(host=tenant_host)
         return IngressExposure(host=tenant_host, ingress_class=host.ingress_class)
@@ -75,6 +95,7 @@ class VClusterStack(TerraformStack):
         *,
         host_kubeconfig_path: str,
         host_context: str | None,
+        host_services: HostServicesStack | None = None,
     ) -> None:
         super().__init__(scope, vcluster_stack(tenant.name))
         configure_state(self, catalog.platform.state, layer=f"platform/vcluster/{tenant.name}")
@@ -89,7 +110,7 @@ class VClusterStack(TerraformStack):
             VClusterProps(
                 team=team.name,
                 labels=catalog.labels_of(tenant),
-                exposure=exposure_for(catalog, tenant),
+                exposure=exposure_for(catalog, tenant, host_services),
                 chart_version=catalog.platform.versions.vcluster_chart,
                 settings=team.vcluster,
                 quota=team.quota,

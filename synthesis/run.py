@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Final
 
 from catalog.model import Catalog
-from catalog.platform import KindHost
-from catalog.stack_names import kind_stack, team_stacks
+from catalog.stack_names import team_stacks
 from catalog.tenant import Tenant
 from synthesis import build
 from synthesis.inputs import InputRecord, code_digest, host_key, output_digest
@@ -68,32 +67,31 @@ def _reusable(record: InputRecord, previous: Previous) -> set[str]:
 
 
 def _reusable_hosts(catalog: Catalog, record: InputRecord, previous: Previous) -> set[str]:
-    """KIND hosts with unchanged inputs whose stack the previous output still has, as written."""
+    """Hosts with stacks of their own (a KIND cluster, services) and unchanged inputs whose
+    stacks the previous output still has, as written."""
     written = previous.record.outputs if previous.record else {}
     return {
         name
         for name in record.unchanged_hosts(previous.record)
-        if isinstance(catalog.platform.named_hosts[name], KindHost)
-        and _still_as_written((kind_stack(name),), previous, written.get(host_key(name)))
+        if catalog.stacks_of_host(name)
+        and _still_as_written(catalog.stacks_of_host(name), previous, written.get(host_key(name)))
     }
 
 
 def _to_build(catalog: Catalog, reusable: set[str], reusable_hosts: set[str]) -> list[Tenant]:
-    """The tenants to build: those not reusable, and one tenant of each KIND host whose stack
-    is not reusable either (a host stack's cross-stack outputs need a consumer to be built)."""
+    """The tenants to build: those not reusable, and one tenant of each host whose stacks are
+    not reusable either (a host stack's cross-stack outputs need a consumer to be built)."""
     to_build = [t for t in catalog.tenants if t.name not in reusable]
     covered = {catalog.placement_of(t).host for t in to_build}
-    for name, host in catalog.platform.named_hosts.items():
-        tenants = catalog.tenants_on(name)
-        if isinstance(host, KindHost) and name not in reusable_hosts and name not in covered:
-            to_build += tenants[:1]
-    stale_unused = [
+    stale = [
         name
-        for name, host in catalog.platform.named_hosts.items()
-        if isinstance(host, KindHost)
-        and name not in reusable_hosts
-        and not catalog.tenants_on(name)
+        for name in catalog.platform.named_hosts
+        if catalog.stacks_of_host(name) and name not in reusable_hosts
     ]
+    for name in stale:
+        if name not in covered:
+            to_build += catalog.tenants_on(name)[:1]
+    stale_unused = [name for name in stale if not catalog.tenants_on(name)]
     if not to_build and stale_unused:
         # A host no tenant uses is built with any tenant's stacks (build_app builds it always).
         to_build = [catalog.tenants[0]]
@@ -147,9 +145,11 @@ def synthesize(
         names = [*hosts, *(s for t in tenants for s in team_stacks(t.name))]
         stacks = {n: built.stacks[n] if n in built.stacks else previous.stacks[n] for n in names}
         outputs = {t.name: output_digest([stacks[n] for n in team_stacks(t.name)]) for t in tenants}
-        for name, host in catalog.platform.named_hosts.items():
-            if isinstance(host, KindHost):
-                outputs[host_key(name)] = output_digest([stacks[kind_stack(name)]])
+        for name in catalog.platform.named_hosts:
+            if catalog.stacks_of_host(name):
+                outputs[host_key(name)] = output_digest(
+                    [stacks[s] for s in catalog.stacks_of_host(name)]
+                )
         write_output(
             outdir,
             stacks=stacks,

@@ -345,7 +345,7 @@ CASES: list[tuple[str, str, str]] = [
         "unknown-exposure",
         "platform: {host: {type: existing, kubeconfig_path: k, domain: vc.example.com, "
         "exposure: nodeport}}\n" + KIND_TEAM,
-        "platform.host.exposure: Input should be 'load_balancer' or 'ingress'",
+        "platform.host.exposure: Input should be 'gateway', 'load_balancer' or 'ingress'",
     ),
     (
         "password-in-pg-conn-str",
@@ -644,6 +644,47 @@ CASES: list[tuple[str, str, str]] = [
         "teams: [{name: a1, database: {}}, "
         "{name: b1, database: {restore: {from: a1, point_in_time: '2026-11-29T12:00:00'}}}]",
         "teams[1] (b1).database.restore.point_in_time: must be an RFC 3339 time with its zone",
+    ),
+    # host services
+    (
+        "gateway-on-a-kind-host",
+        "platform: {host: {services: {gateway: {}}}}\n" + KIND_TEAM,
+        "platform.host: services.gateway: a KIND host publishes each vcluster on a port",
+    ),
+    (
+        "gateway-exposure-without-a-gateway",
+        "platform: {host: {type: existing, kubeconfig_path: k, domain: vc.example.com, "
+        "exposure: gateway}}\n" + KIND_TEAM,
+        "exposure: gateway publishes each API server as a route on the host's gateway, and "
+        "this host has none",
+    ),
+    (
+        "acme-without-a-gateway",
+        "platform: {host: {services: {certificates: {acme: {email: ops@example.com}}}}}\n"
+        + KIND_TEAM,
+        "certificates.acme: ACME challenges are answered over HTTP through the host's gateway",
+    ),
+    (
+        "secret-store-without-a-vault",
+        "platform: {host: {services: {secrets: {}}}}\n" + KIND_TEAM,
+        "services.secrets: name where secrets come from, exactly one of vault:",
+    ),
+    (
+        "provided-gateway-on-an-existing-host-with-an-unknown-key",
+        "platform: {host: {type: existing, kubeconfig_path: k, domain: vc.example.com, "
+        "services: {gateway: {provided: true, class: x}}}}\n" + KIND_TEAM,
+        "services.gateway.class: unknown key",
+    ),
+    (
+        "team-named-like-a-services-stack",
+        "teams: [{name: host-services-a}]",
+        "'host-services-a' starts with 'host-services-', which names the stack of each host's",
+    ),
+    (
+        "team-image-from-a-registry-the-host-refuses",
+        "platform: {host: {services: {policy: {allowed_registries: [ghcr.io/acme]}}}}\n"
+        "teams: [{name: a1, app: {image: 'quay.io/evil/app:1@sha256:" + "0" * 64 + "'}}]",
+        "teams[0].app.image: 'quay.io/evil/app:1@sha256:",
     ),
     # malformed YAML, empty and odd documents
     ("bad-indentation", "teams:\n  - name: a1\n   owners: []\n", "not valid YAML at line 3"),

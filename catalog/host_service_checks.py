@@ -1,0 +1,32 @@
+"""What a tenant needs from its host's services that the host would refuse: checked in the
+catalog, where the fix is one line, not at the admission webhook on the day of the deploy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from catalog.placement import Placed
+from catalog.platform import Platform
+from catalog.tenant import Tenant
+from constructs_lib.host_services.policy import allows_image
+
+
+def image_problems(
+    platform: Platform, tenants: Sequence[Tenant], placed: Mapping[str, Placed]
+) -> list[str]:
+    """One line per tenant whose app image its host's registry policy would refuse."""
+    problems = []
+    for tenant in tenants:
+        host = placed[tenant.name].host
+        policy = platform.named_hosts[host].services.policy
+        if policy is None or policy.provided or not policy.allowed_registries:
+            continue
+        image = tenant.settings.app.image
+        if not allows_image(image, policy.allowed_registries):
+            problems.append(
+                f"{tenant.source}.app.image: {image!r} is not from a registry host {host!r} "
+                f"allows ({', '.join(policy.allowed_registries)}); its policy would refuse "
+                "the pod: use an image from one of them, or add its registry to that host's "
+                "services.policy.allowed_registries"
+            )
+    return problems

@@ -1,0 +1,52 @@
+"""Delivery: Argo CD, which teams' GitOps repositories are delivered from."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from constructs_lib import versions
+from constructs_lib.host_services.plan import Chart, Reference, ServicePlan
+from constructs_lib.host_services.settings import DeliveryService
+
+RELEASE: Final = "argo-cd"
+
+
+def chart_values() -> dict[str, Any]:
+    """CRDs installed and kept; TLS on its own server; no Dex until the platform's identity
+    provider is wired in."""
+    return {
+        "configs": {"params": {"server.insecure": False}},
+        "crds": {"install": True, "keep": True},
+        "dex": {"enabled": False},
+    }
+
+
+def plan(settings: DeliveryService) -> ServicePlan:
+    outputs = {"namespace": settings.namespace}
+    if settings.provided:
+        return ServicePlan(
+            service="delivery",
+            namespace=settings.namespace,
+            release=RELEASE,
+            chart=None,
+            references=(
+                Reference(
+                    api_version="apiextensions.k8s.io/v1",
+                    kind="CustomResourceDefinition",
+                    name="applications.argoproj.io",
+                ),
+            ),
+            outputs=outputs,
+        )
+    return ServicePlan(
+        service="delivery",
+        namespace=settings.namespace,
+        release=RELEASE,
+        chart=Chart(
+            repository=versions.ARGO_CD_CHART_REPOSITORY,
+            name="argo-cd",
+            version=versions.ARGO_CD_CHART_VERSION,
+        ),
+        values=chart_values(),
+        outputs=outputs,
+    )
