@@ -198,6 +198,20 @@ FLEET_CHANGES = {
         edited(FLEET, "domain: vc.example.com", "domain: vc2.example.com"),
         1,
     ),
+    "services turned on for an existing host": (
+        edited(
+            FLEET,
+            "domain: vc.example.com,",
+            "domain: vc.example.com,\n           services: {gateway: {}, metrics: {}},",
+        ),
+        1,
+    ),
+    "services turned on for a KIND host": (
+        edited(
+            FLEET, "dev-b: {environment: dev,", "dev-b: {environment: dev, services: {policy: {}},"
+        ),
+        1,
+    ),
     "teams reordered": (
         edited(FLEET, "  - {name: team-a, host: dev-a, database: {}}\n", "")
         + "  - {name: team-a, host: dev-a, database: {}}\n",
@@ -234,6 +248,30 @@ def test_worker_processes_write_the_same_bytes_as_one_process_for_a_fleet(
     monkeypatch.setattr(build, "SHARD_TEAMS", 2)
     summary, written = again(catalog, tmp_path / "cdktf.out", workers=3)
     assert summary.workers == 3
+    assert written == full(catalog, tmp_path)
+
+
+def test_worker_processes_write_the_same_bytes_as_one_process_with_host_services(
+    catalog_from: Parse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = edited(
+        FLEET,
+        "domain: vc.example.com,",
+        "domain: vc.example.com, services: {gateway: {}, delivery: {provided: true}},",
+    )
+    text = edited(
+        text, "dev-b: {environment: dev,", "dev-b: {environment: dev, services: {policy: {}},"
+    )
+    text += "".join(
+        f"  - {{name: {n}, host: {h}}}\n" for n, h in {"w0": "dev-a", "y0": "dev-b"}.items()
+    )
+    text += "  - {name: p1, environments: {prod: {}}}\n  - {name: p2, environments: {prod: {}}}\n"
+    catalog = catalog_from(text)
+    monkeypatch.setattr(build, "PARALLEL_MIN_TEAMS", 2)
+    monkeypatch.setattr(build, "SHARD_TEAMS", 2)
+    summary, written = again(catalog, tmp_path / "cdktf.out", workers=3)
+    assert summary.workers == 3
+    assert any("host-services-prod" in name for name in written)
     assert written == full(catalog, tmp_path)
 
 

@@ -80,7 +80,11 @@ class GatewayService(_Service):
 
     @model_validator(mode="after")
     def _names_only_when_provided(self) -> Self:
-        named = {"name", "namespace", "listener"} & self.model_fields_set
+        # Compared with the defaults, not with what was written: a catalog read back from its
+        # own dump (the synthesis workers) has every field written.
+        defaults = {"name": PLATFORM_GATEWAY, "namespace": GATEWAY_NAMESPACE}
+        defaults["listener"] = API_SERVER_LISTENER
+        named = [key for key, value in defaults.items() if getattr(self, key) != value]
         if named and not self.provided:
             raise ValueError(
                 f"{', '.join(sorted(named))}: the platform names the Gateway it installs "
@@ -148,20 +152,27 @@ class CertificatesService(_Service):
 # --- metrics ------------------------------------------------------------------------------
 
 MONITORING_NAMESPACE: Final = "monitoring"
+DEFAULT_RETENTION_DAYS: Final = 15
+DEFAULT_STORAGE_GIB: Final = 50
 
 
 class MetricsService(_Service):
     """The Prometheus Operator stack: Prometheus, Alertmanager, Grafana, the exporters."""
 
-    retention_days: int = Field(15, ge=1, le=3650, description="How long Prometheus keeps data.")
-    storage_gib: int = Field(50, ge=1, le=65536, description="Prometheus's volume, in GiB.")
+    retention_days: int = Field(
+        DEFAULT_RETENTION_DAYS, ge=1, le=3650, description="How long Prometheus keeps data."
+    )
+    storage_gib: int = Field(
+        DEFAULT_STORAGE_GIB, ge=1, le=65536, description="Prometheus's volume, in GiB."
+    )
     namespace: ObjectName = Field(
         MONITORING_NAMESPACE, description="Where Prometheus runs (provided: where it runs)."
     )
 
     @model_validator(mode="after")
     def _sizes_only_when_installed(self) -> Self:
-        sized = {"retention_days", "storage_gib"} & self.model_fields_set
+        defaults = {"retention_days": DEFAULT_RETENTION_DAYS, "storage_gib": DEFAULT_STORAGE_GIB}
+        sized = [key for key, value in defaults.items() if getattr(self, key) != value]
         if sized and self.provided:
             raise ValueError(
                 f"{', '.join(sorted(sized))}: a provided Prometheus keeps its own retention "
