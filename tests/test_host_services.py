@@ -48,8 +48,12 @@ from stacks.app import synthesize as synthesize_app
 from tests.conftest import Parse, Synthesized, resources, synthesize, values_of
 from tests.test_chart_values import vcluster_schema_errors
 from tests.test_isolation import TeamPods
+from tools.atlantis_config import atlantis_config
+from tools.manifest import read_manifest
 from tools.netpol.evaluator import Pod
 from tools.netpol.host_view import cluster, host_namespace, host_policies
+from tools.review import compare, render
+from tools.stack_graph import mermaid
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "host-services"
 CATALOG_FILE = PROJECT_ROOT / "tests" / "fixtures" / "host-services.yaml"
@@ -614,3 +618,117 @@ def test_bad_services_are_refused_with_the_field_and_the_fix(
         catalog_from(text)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+# --- review ---------------------------------------------------------------------------------
+
+HOST = (
+    "platform: {host: {type: existing, kubeconfig_path: k, domain: vc.example.com, "
+    "services: SERVICES}}\nteams: [{name: a1}]"
+)
+
+
+def review_of(catalog_from: Parse, before: str, after: str, tmp_path: Path) -> str:
+    base = synthesize(catalog_from(HOST.replace("SERVICES", before)), tmp_path / "base")
+    head = synthesize(catalog_from(HOST.replace("SERVICES", after)), tmp_path / "head")
+    return render(compare(base, head, base_label="main"))
+
+
+def section(report: str) -> list[str]:
+    """The lines of the review's host-services section."""
+    if "### 🧰 Host services" not in report:
+        return []
+    text = report.split("### 🧰 Host services\n\n", 1)[1].split("\n\n", 1)[0]
+    return text.splitlines()
+
+
+def test_review_names_each_service_installed(catalog_from: Parse, tmp_path: Path) -> None:
+    lines = section(review_of(catalog_from, "{metrics: {}}", "{metrics: {}, policy: {}}", tmp_path))
+    assert lines == [
+        f"- host `default`, policy: installed (`kyverno {versions.KYVERNO_CHART_VERSION}`) with "
+        "`ValidatingPolicy/tenant-disallow-host-namespaces`, "
+        "`ValidatingPolicy/tenant-disallow-host-path`, "
+        "`ValidatingPolicy/tenant-disallow-privileged`"
+    ]
+    assert not [line for line in lines if "metrics" in line]
+
+
+def test_review_calls_out_an_uninstalled_service(catalog_from: Parse, tmp_path: Path) -> None:
+    lines = section(review_of(catalog_from, "{metrics: {}, policy: {}}", "{metrics: {}}", tmp_path))
+    assert lines == [
+        f"- host `default`, policy: **uninstalled** (`kyverno {versions.KYVERNO_CHART_VERSION}`); "
+        "its CRDs stay (kept by the chart), the objects made from them go with the release"
+    ]
+
+
+def test_review_shows_a_changed_platform_object(catalog_from: Parse, tmp_path: Path) -> None:
+    lines = section(
+        review_of(
+            catalog_from,
+            "{policy: {}}",
+            "{policy: {allowed_registries: [ghcr.io/acme]}}",
+            tmp_path,
+        )
+    )
+    assert lines == [
+        "- host `default`, policy: adds `ValidatingPolicy/tenant-restrict-image-registries`"
+    ]
+
+
+def test_review_names_what_a_provided_service_must_have(
+    catalog_from: Parse, tmp_path: Path
+) -> None:
+    lines = section(
+        review_of(
+            catalog_from, "{metrics: {}}", "{metrics: {}, secrets: {provided: true}}", tmp_path
+        )
+    )
+    assert lines == [
+        "- host `default`, secrets: provided by the host; checked: `ClusterSecretStore platform`"
+    ]
+
+
+def test_review_shows_a_chart_bump(
+    catalog_from: Parse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = catalog_from(HOST.replace("SERVICES", "{policy: {}}"))
+    base = synthesize(catalog, tmp_path / "base")
+    monkeypatch.setattr(versions, "KYVERNO_CHART_VERSION", "3.9.1")
+    head = synthesize(catalog, tmp_path / "head")
+    lines = section(render(compare(base, head, base_label="main")))
+    assert lines == ["- host `default`, policy: `kyverno 3.9.0` → `kyverno 3.9.1`"]
+
+
+def test_review_without_service_changes_has_no_services_section(
+    catalog_from: Parse, tmp_path: Path
+) -> None:
+    report = review_of(catalog_from, "{policy: {}}", "{policy: {}}", tmp_path)
+    assert section(report) == [] and "No stack changes." in report
+
+
+# --- the README picture and Atlantis --------------------------------------------------------
+
+
+def test_the_picture_shows_each_hosts_services(catalog: Catalog, tmp_path: Path) -> None:
+    outdir = synthesize_app(catalog, tmp_path)
+    picture = mermaid(read_manifest(outdir, checkout_root=tmp_path), catalog)
+    assert (
+        'host_services_prod_us["host-services-prod-us<br/>services: gateway (provided), '
+        "certificates (provided), metrics (provided), policy (provided), secrets (provided), "
+        'delivery (provided)"]'
+    ) in picture
+    assert "host-services-laptop<br/>services: certificates, metrics, policy" in picture
+    assert "host_services_prod_eu --> vcluster_team_a" in picture
+
+
+def test_atlantis_plans_the_services_stack_before_its_tenants(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    outdir = synthesize_app(catalog, tmp_path)
+    config = atlantis_config(read_manifest(outdir, checkout_root=tmp_path), catalog.stack_hosts())
+    projects = {p["name"]: p for p in config["projects"]}
+    services, vcluster = projects["host-services-prod-eu"], projects["vcluster-team-a"]
+    assert vcluster["depends_on"] == ["host-services-prod-eu"]
+    assert services["execution_order_group"] < vcluster["execution_order_group"]
+    # The services stack is the platform's: the plan guard checks it like every project.
+    assert services["workflow"] == "platform"

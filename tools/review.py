@@ -30,7 +30,7 @@ import yaml
 from catalog.loader import CatalogError, load_catalog
 from catalog.model import Catalog
 from catalog.placement import usage
-from catalog.stack_names import VCLUSTER_STACK_PREFIX
+from catalog.stack_names import HOST_SERVICES_STACK_PREFIX, VCLUSTER_STACK_PREFIX
 from catalog.synthesized_stacks import read_stack_bytes
 from catalog.vcluster_host import host_record_of
 from catalog.vcluster_store import store_of
@@ -72,6 +72,8 @@ class Review:
     """Every change to what is backed up, where, how often, and what a database starts from."""
     hosts: list[str] = field(default_factory=list)
     """Table rows: each host's tenants and headroom after the change (fleets with capacity)."""
+    services: list[str] = field(default_factory=list)
+    """Every change to a host's services: installed, removed, bumped, its objects, provided."""
 
     @property
     def changed(self) -> bool:
@@ -107,6 +109,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
     dangers: list[str] = []
     egress: list[str] = []
     backups: list[str] = []
+    services: list[str] = []
     for name in sorted(set(base) | set(head)):
         before = _addresses(base.get(name, {}))
         after = _addresses(head.get(name, {}))
@@ -125,7 +128,15 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
         dangers.extend(_host_move(name, base.get(name, {}), head.get(name, {})))
         egress.extend(_egress_change(name, base.get(name, {}), head.get(name, {})))
         backups.extend(_backup_change(name, base.get(name, {}), head.get(name, {})))
-    return Review(base=base_label, stacks=changes, dangers=dangers, egress=egress, backups=backups)
+        services.extend(_services_change(name, base.get(name, {}), head.get(name, {})))
+    return Review(
+        base=base_label,
+        stacks=changes,
+        dangers=dangers,
+        egress=egress,
+        backups=backups,
+        services=services,
+    )
 
 
 def _egress_of(stack: dict[str, Any], policy_name: str = EGRESS_POLICY_NAME) -> list[str]:
@@ -203,6 +214,80 @@ def _backup_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Ite
     restored = _recovery_of(after_values or {})
     if restored and restored != _recovery_of(before_values or {}):
         yield f"`{name}`: its database starts from the backups in {restored}."
+
+
+@dataclass(frozen=True)
+class _Service:
+    """One service of a host as its stack has it: the chart it installs, the platform's
+    objects with it, or the objects a provided service must have."""
+
+    chart: str | None = None
+    objects: tuple[tuple[str, str], ...] = ()
+    """(kind/name, the object as JSON) of the platform's objects."""
+    provided: tuple[str, ...] = ()
+
+
+def _services_of(stack: dict[str, Any]) -> dict[str, _Service]:
+    """Service (its construct id: Gateway, Certificates, …) -> what the stack does for it."""
+    charts: dict[str, str] = {}
+    objects: dict[str, list[tuple[str, str]]] = {}
+    provided: dict[str, list[str]] = {}
+    for release in stack.get("resource", {}).get("helm_release", {}).values():
+        _, service, part = release["//"]["metadata"]["path"].split("/")[:3]
+        if part == "Chart":
+            charts[service] = f"{release['chart']} {release.get('version', '')}".strip()
+        else:
+            for item in yaml.safe_load(release["values"][0]).get("objects", []):
+                key = f"{item['kind']}/{item['metadata']['name']}"
+                objects.setdefault(service, []).append((key, json.dumps(item, sort_keys=True)))
+    for read in stack.get("data", {}).get("kubernetes_resource", {}).values():
+        service = read["//"]["metadata"]["path"].split("/")[1]
+        where = read["metadata"].get("namespace")
+        name = f"{where}/{read['metadata']['name']}" if where else read["metadata"]["name"]
+        provided.setdefault(service, []).append(f"{read['kind']} {name}")
+    return {
+        name: _Service(
+            chart=charts.get(name),
+            objects=tuple(sorted(objects.get(name, []))),
+            provided=tuple(sorted(provided.get(name, []))),
+        )
+        for name in sorted(set(charts) | set(objects) | set(provided))
+    }
+
+
+def _services_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Iterable[str]:
+    if not name.startswith(HOST_SERVICES_STACK_PREFIX):
+        return
+    host = name.removeprefix(HOST_SERVICES_STACK_PREFIX)
+    before, after = _services_of(base), _services_of(head)
+    for service in sorted(set(before) | set(after)):
+        old, new = before.get(service, _Service()), after.get(service, _Service())
+        label = f"host `{host}`, {service.lower()}"
+        if old.chart != new.chart:
+            if old.chart is None:
+                brings = ", ".join(f"`{key}`" for key, _ in new.objects)
+                yield f"{label}: installed (`{new.chart}`)" + (f" with {brings}" if brings else "")
+            elif new.chart is None:
+                yield (
+                    f"{label}: **uninstalled** (`{old.chart}`); its CRDs stay (kept by the "
+                    "chart), the objects made from them go with the release"
+                )
+            else:
+                yield f"{label}: `{old.chart}` → `{new.chart}`"
+        old_objects, new_objects = dict(old.objects), dict(new.objects)
+        for key in sorted(set(old_objects) | set(new_objects)):
+            if key not in old_objects and old.chart is not None:
+                yield f"{label}: adds `{key}`"
+            elif key not in new_objects and new.chart is not None:
+                yield f"{label}: removes `{key}`"
+            elif key in old_objects and key in new_objects and old_objects[key] != new_objects[key]:
+                yield f"{label}: changes `{key}`"
+        if old.provided != new.provided and new.provided:
+            yield f"{label}: provided by the host; checked: " + ", ".join(
+                f"`{p}`" for p in new.provided
+            )
+        elif old.provided != new.provided and not new.chart:
+            yield f"{label}: no longer named for this host"
 
 
 def _dangers(change: StackChange, base_stack: dict[str, Any]) -> Iterable[str]:
@@ -291,6 +376,7 @@ def render(review: Review) -> str:
         ("⚠️ Dangerous changes", [f"- {line}" for line in review.dangers]),
         ("🌐 Egress beyond the vcluster changes", [f"- {line}" for line in review.egress]),
         ("💾 Backups", [f"- {line}" for line in review.backups]),
+        ("🧰 Host services", [f"- {line}" for line in review.services]),
         ("🖥️ Hosts after the change", [*HOST_TABLE_HEAD, *review.hosts] if review.hosts else []),
     ):
         if lines:

@@ -7,7 +7,7 @@ from typing import Final
 
 from catalog.model import Catalog
 from catalog.platform import KindHost
-from catalog.stack_names import VCLUSTER_STACK_PREFIX, is_host_stack
+from catalog.stack_names import HOST_SERVICES_STACK_PREFIX, VCLUSTER_STACK_PREFIX, is_host_stack
 from tools.manifest import StackInfo, by_host
 
 START: Final = "<!-- stack-graph:start -->"
@@ -20,6 +20,11 @@ def _node_id(name: str) -> str:
 
 def _describe(stack: StackInfo, catalog: Catalog, host: str | None) -> str:
     spec = catalog.platform.named_hosts.get(host or "")
+    if stack.name.startswith(HOST_SERVICES_STACK_PREFIX) and spec is not None:
+        services = spec.services.turned_on().items()
+        return "services: " + ", ".join(
+            f"{name} (provided)" if service.provided else name for name, service in services
+        )
     if is_host_stack(stack.name) and isinstance(spec, KindHost):
         return f"KIND host: 1 control plane + {spec.workers} workers"
     if stack.name.startswith(VCLUSTER_STACK_PREFIX):
