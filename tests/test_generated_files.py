@@ -21,6 +21,7 @@ def derived(default_catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) 
     [
         "atlantis.yaml",
         "README.md",
+        "catalog-info.yaml",
         "cdktf.out/manifest.json",
         "cdktf.out/synth-inputs.json",
         "cdktf.out/stacks/kind-cluster/cdk.tf.json",
@@ -47,6 +48,7 @@ def test_nothing_else_is_derived(derived: dict[Path, str]) -> None:
         Path("cdktf.out/synth-inputs.json"),
         Path("atlantis.yaml"),
         Path("README.md"),
+        Path("catalog-info.yaml"),
     }
     assert set(derived) == committed, "stale stack directories in cdktf.out: run generate"
 

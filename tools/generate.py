@@ -3,7 +3,8 @@
 - `cdktf.out/` (manifest, each stack's cdk.tf.json and the record of their inputs), committed
   for review and for Atlantis;
 - `atlantis.yaml`, one project per stack;
-- the stack picture in README.md.
+- the stack picture in README.md;
+- `catalog-info.yaml`, the developer portal's entities for every team.
 
 Tests fail when any of them is out of date with `platform.yaml`.
 """
@@ -26,6 +27,7 @@ from synthesis.errors import SynthesisError
 from synthesis.run import BASE_ENV, synthesize
 from tools.atlantis_config import atlantis_config, render
 from tools.manifest import read_manifest
+from tools.portal import render_portal
 from tools.stack_graph import mermaid, replace_graph
 
 OUTDIR = PROJECT_ROOT / "cdktf.out"
@@ -38,6 +40,7 @@ def companion_files(catalog: Catalog, outdir: Path) -> dict[Path, str]:
     return {
         Path("atlantis.yaml"): render(atlantis_config(stacks, catalog.stack_hosts())),
         Path("README.md"): replace_graph(readme, mermaid(stacks, catalog)),
+        Path("catalog-info.yaml"): render_portal(catalog),
     }
 
 
@@ -69,7 +72,8 @@ def main() -> int:
         (PROJECT_ROOT / relative).write_text(text, encoding="utf-8")
     hosts = len(catalog.platform.named_hosts)
     print(
-        f"wrote cdktf.out/, atlantis.yaml and the README picture for {len(catalog.teams)} teams "
+        "wrote cdktf.out/, atlantis.yaml, catalog-info.yaml and the README picture for "
+        f"{len(catalog.teams)} teams "
         f"({len(catalog.tenants)} tenants) on {hosts} host{'s' if hosts > 1 else ''}"
     )
     return 0
