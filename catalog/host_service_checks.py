@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from catalog.backups import uses_the_store
 from catalog.placement import Placed
 from catalog.platform import Platform
 from catalog.tenant import Tenant
@@ -30,3 +31,23 @@ def image_problems(
                 "services.policy.allowed_registries"
             )
     return problems
+
+
+def credentials_problems(
+    platform: Platform, tenants: Sequence[Tenant], placed: Mapping[str, Placed]
+) -> list[str]:
+    """One line per host whose backed-up tenants need keys from a secret store it lacks."""
+    store = platform.backups
+    if store is None or store.credentials_from is None:
+        return []
+    lacking: dict[str, list[str]] = {}
+    for tenant in tenants:
+        host = placed[tenant.name].host
+        if uses_the_store(platform, tenant) and platform.named_hosts[host].services.secrets is None:
+            lacking.setdefault(host, []).append(tenant.name)
+    return [
+        f"platform.backups.credentials_from: host {host!r} runs no secret store for the keys of "
+        f"{', '.join(names)}; add services: {{secrets: {{...}}}} to that host, or leave "
+        "credentials_from out and provide the Secret by hand"
+        for host, names in lacking.items()
+    ]

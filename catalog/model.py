@@ -12,7 +12,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from catalog.backups import backup_problems
 from catalog.fields import CatalogModel
-from catalog.host_service_checks import image_problems
+from catalog.host_service_checks import credentials_problems, image_problems
 from catalog.placement import Placed, capacity_problems, place
 from catalog.platform import KindHost, Platform
 from catalog.stack_names import host_services_stack, kind_stack, team_stacks
@@ -115,6 +115,9 @@ class Catalog(CatalogModel):
 
     def image_problems(self) -> list[str]:
         return image_problems(self.platform, self._tenants, self._placed)
+
+    def credentials_problems(self) -> list[str]:
+        return credentials_problems(self.platform, self._tenants, self._placed)
 
     def stacks_of_host(self, name: str) -> tuple[str, ...]:
         """The stacks of one host itself, producer first: its KIND cluster (a KIND host's),

@@ -123,6 +123,12 @@ class BackupStore(StrictModel):
         "backed-up tenant's database namespace (<tenant>-apps, inside its vcluster); the "
         "catalog names it, never the keys."
     )
+    credentials_from: Prefix | None = Field(
+        None,
+        description="Where the keys are in the host's secret store (services.secrets), as a "
+        "prefix ending in '/': each tenant's are read from '<prefix><tenant>' and delivered "
+        "into its vcluster; default: the Secret is provided by hand.",
+    )
     retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1, le=3650)
     schedule: Cron = Field(DEFAULT_SCHEDULE, description="Base backups, in the cluster's zone.")
     network: EgressAllow | None = Field(

@@ -12,7 +12,9 @@ from cdktf_cdktf_provider_local.sensitive_file import SensitiveFile
 from constructs import Construct
 
 from constructs_lib import versions
+from constructs_lib.backup_credentials import backup_credentials_objects
 from constructs_lib.chart_release import chart_release
+from constructs_lib.host_services.plan import PLATFORM_OBJECTS_CHART
 from constructs_lib.pod_security import pod_security_labels
 from constructs_lib.vcluster_network_policy import VClusterNetworkPolicy
 from constructs_lib.vcluster_props import VCLUSTER_CHART, VClusterProps, vcluster_values
@@ -49,7 +51,7 @@ class TeamVCluster(Construct):
             egress=props.egress,
             deployed_etcd=bool(props.settings.etcd_members),
             object_store=props.object_store,
-            api_clients=props.exposure.api_clients,
+            api_clients=props.api_clients,
         )
         self.release = chart_release(
             self,
@@ -63,6 +65,29 @@ class TeamVCluster(Construct):
             atomic=True,
             lifecycle=lifecycle,
         )
+        if props.backup_credentials is not None:
+            # External Secrets objects: our platform-objects chart, after the vcluster (its
+            # admin Secret must exist; the operator's CRDs come with the host's services).
+            chart_release(
+                self,
+                "BackupCredentials",
+                repository=None,
+                chart=PLATFORM_OBJECTS_CHART,
+                version=None,
+                name=f"{props.release_name}-backup-credentials",
+                namespace=host_namespace,
+                values={
+                    "objects": list(
+                        backup_credentials_objects(
+                            props.backup_credentials,
+                            release=props.release_name,
+                            host_namespace=props.host_namespace,
+                            admin_secret=props.kubeconfig_secret_name,
+                        )
+                    )
+                },
+                depends_on=[self.release],
+            )
         secret = DataKubernetesSecretV1(
             self,
             "KubeconfigSecret",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from constructs_lib.vcluster_network import ApiClients
+from constructs_lib.vcluster_network import ApiClient, ApiClients
 
 #: Where the vcluster API server listens inside its pod (chart default `controlPlane.proxy.port`).
 API_SERVER_PORT: Final = 8443
@@ -40,7 +40,7 @@ class NodePortExposure:
         return 0
 
     @property
-    def api_clients(self) -> ApiClients | None:
+    def api_clients(self) -> ApiClients:
         return None
 
     def control_plane_values(self) -> dict[str, Any]:
@@ -67,7 +67,7 @@ class IngressExposure:
         return 0
 
     @property
-    def api_clients(self) -> ApiClients | None:
+    def api_clients(self) -> ApiClients:
         # Whatever controller the host runs: its pods are not known here.
         return None
 
@@ -104,7 +104,7 @@ class LoadBalancerExposure:
         return 1
 
     @property
-    def api_clients(self) -> ApiClients | None:
+    def api_clients(self) -> ApiClients:
         return None
 
     def control_plane_values(self) -> dict[str, Any]:
@@ -149,10 +149,10 @@ class GatewayExposure:
         return 0
 
     @property
-    def api_clients(self) -> ApiClients | None:
+    def api_clients(self) -> ApiClients:
         if self.proxy_pods is None or self.proxy_namespace is None:
             return None
-        return ApiClients(pods=self.proxy_pods, namespace=self.proxy_namespace)
+        return (ApiClient(pods=self.proxy_pods, namespace=self.proxy_namespace),)
 
     def control_plane_values(self) -> dict[str, Any]:
         return {

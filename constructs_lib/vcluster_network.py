@@ -140,9 +140,14 @@ class ObjectStoreAccess:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class ApiClients:
-    """Host pods besides its own workloads that may reach a vcluster's API server, when they
-    are known (the platform's gateway proxies); otherwise anyone may (it authenticates)."""
+class ApiClient:
+    """Host pods besides its own workloads that may reach a vcluster's API server (the
+    platform's gateway proxies, its secrets operator); where not all are known, anyone may
+    (the API server authenticates every request)."""
 
     pods: Mapping[str, str]
     namespace: str
+
+
+#: Who may reach a vcluster's API server from the host: these, or (None) anyone.
+ApiClients = tuple[ApiClient, ...] | None

@@ -56,7 +56,7 @@ def host_policies(
     egress: WorkloadEgress,
     deployed_etcd: bool = False,
     object_store: ObjectStoreAccess | None = None,
-    api_clients: ApiClients | None = None,
+    api_clients: ApiClients = None,
 ) -> dict[str, PolicySpec]:
     """Construct id -> policy, for the host namespace of the vcluster `release`."""
     control_plane = Peer(pods=control_plane_pods(release))
@@ -67,11 +67,12 @@ def host_policies(
     if api_clients is None:
         api_server = Rule(ports=tcp(API_SERVER_PORT))
     else:
-        # Behind the platform's gateway: its proxies and the vcluster's own workloads only.
-        proxies = Peer(
-            pods=api_clients.pods, namespaces={NAMESPACE_NAME_LABEL: api_clients.namespace}
+        # Behind the platform's gateway: its proxies (and the platform's operators that talk
+        # to the vcluster) and the vcluster's own workloads only.
+        clients = tuple(
+            Peer(pods=c.pods, namespaces={NAMESPACE_NAME_LABEL: c.namespace}) for c in api_clients
         )
-        api_server = Rule(peers=(proxies, workloads), ports=tcp(API_SERVER_PORT))
+        api_server = Rule(peers=(*clients, workloads), ports=tcp(API_SERVER_PORT))
     policies = {
         "DefaultDeny": PolicySpec(name="default-deny", selects={}, ingress=(), egress=()),
         "ControlPlane": PolicySpec(
@@ -166,7 +167,7 @@ class VClusterNetworkPolicy(Construct):
         egress: WorkloadEgress | None = None,
         deployed_etcd: bool = False,
         object_store: ObjectStoreAccess | None = None,
-        api_clients: ApiClients | None = None,
+        api_clients: ApiClients = None,
     ) -> None:
         super().__init__(scope, id)
         policies = host_policies(

@@ -14,13 +14,20 @@ import yaml
 from pydantic import Field, field_validator, model_validator
 
 from constructs_lib import versions
+from constructs_lib.backup_credentials import BackupCredentialsSource
 from constructs_lib.labels import PlatformLabels
 from constructs_lib.paths import team_kubeconfig_path
 from constructs_lib.resources import CONTAINER_DEFAULTS, VCLUSTER_RESOURCES, Quota, Resources
 from constructs_lib.strict_model import StrictModel
 from constructs_lib.tenant_admission import tenant_guard_manifests
 from constructs_lib.vcluster_exposure import Exposure
-from constructs_lib.vcluster_network import ObjectStoreAccess, Webhook, WorkloadEgress
+from constructs_lib.vcluster_network import (
+    ApiClient,
+    ApiClients,
+    ObjectStoreAccess,
+    Webhook,
+    WorkloadEgress,
+)
 
 #: The chart's name (repository and version in versions.py).
 VCLUSTER_CHART: Final = "vcluster"
@@ -144,6 +151,23 @@ class VClusterProps:
     """What the workloads may reach beyond the vcluster: nothing by default."""
     object_store: ObjectStoreAccess | None = None
     """The database's backups: its way to the object store opened on the host."""
+    backup_credentials: BackupCredentialsSource | None = None
+    """Where the database's backup keys come from (the host's secret store), if the platform
+    delivers them."""
+    secrets_operator: ApiClient | None = None
+    """The host's External Secrets controller, when the platform installed it (it writes the
+    backup keys into the vcluster through its API server)."""
+
+    @property
+    def api_clients(self) -> ApiClients:
+        """Who on the host may reach the API server: the exposure's clients (None: anyone),
+        and the secrets operator when it delivers keys (anyone, if it is not known)."""
+        clients = self.exposure.api_clients
+        if clients is None or self.backup_credentials is None:
+            return clients
+        if self.secrets_operator is None:
+            return None
+        return (*clients, self.secrets_operator)
 
     @property
     def release_name(self) -> str:

@@ -17,8 +17,10 @@ from catalog.platform import ExistingHost
 from catalog.stack_names import vcluster_stack
 from catalog.team import Team
 from catalog.tenant import Tenant
+from constructs_lib.backup_credentials import BackupCredentialsSource
 from constructs_lib.cluster_access import ClusterAccess
 from constructs_lib.host_services.gateway import proxy_pods
+from constructs_lib.host_services.secrets import CONTROLLER_PODS, NAMESPACE
 from constructs_lib.host_services.settings import GATEWAY_NAMESPACE
 from constructs_lib.placement import apps_namespace
 from constructs_lib.postgres_props import (
@@ -35,7 +37,7 @@ from constructs_lib.vcluster_exposure import (
     LoadBalancerExposure,
     NodePortExposure,
 )
-from constructs_lib.vcluster_network import ObjectStoreAccess, Webhook
+from constructs_lib.vcluster_network import ApiClient, ObjectStoreAccess, Webhook
 from constructs_lib.vcluster_props import VClusterProps
 from stacks.host_services_stack import HostServicesStack
 
@@ -79,6 +81,32 @@ def object_store_access(catalog: Catalog, tenant: Tenant) -> ObjectStoreAccess |
     )
 
 
+def backup_credentials_for(
+    catalog: Catalog, tenant: Tenant, services: HostServicesStack | None
+) -> tuple[BackupCredentialsSource | None, ApiClient | None]:
+    """Where the tenant's backup keys come from (the host's secret store, its name by
+    cross-stack reference), and the operator that delivers them when the platform runs it."""
+    store = catalog.platform.backups
+    host = catalog.platform.named_hosts[catalog.placement_of(tenant).host]
+    secrets = host.services.secrets
+    if (
+        store is None
+        or store.credentials_from is None
+        or secrets is None
+        or services is None
+        or not uses_the_store(catalog.platform, tenant)
+    ):
+        return None, None
+    source = BackupCredentialsSource(
+        store=services.services["secrets"].output("store"),
+        remote_key=f"{store.credentials_from}{tenant.name}",
+        secret_name=store.credentials_secret,
+        apps_namespace=apps_namespace(tenant.name),
+    )
+    operator = None if secrets.provided else ApiClient(pods=CONTROLLER_PODS, namespace=NAMESPACE)
+    return source, operator
+
+
 def webhooks_of(team: Team) -> tuple[Webhook, ...]:
     """The team's workloads that its vcluster's API server calls: the database operator's."""
     if not team.wants_database:
@@ -100,6 +128,7 @@ class VClusterStack(TerraformStack):
         super().__init__(scope, vcluster_stack(tenant.name))
         configure_state(self, catalog.platform.state, layer=f"platform/vcluster/{tenant.name}")
         team = tenant.settings
+        credentials, operator = backup_credentials_for(catalog, tenant, host_services)
         ClusterAccess(self, "Host", kubeconfig_path=host_kubeconfig_path, context=host_context)
         LocalProvider(self, "local")
         # The construct keeps the team's name as its id, as in the single stack before: the
@@ -119,6 +148,8 @@ class VClusterStack(TerraformStack):
                 webhooks=webhooks_of(team),
                 egress=team.egress,
                 object_store=object_store_access(catalog, tenant),
+                backup_credentials=credentials,
+                secrets_operator=operator,
             ),
         )
         TerraformOutput(self, "kubeconfig_path", value=self.vcluster.kubeconfig_path)

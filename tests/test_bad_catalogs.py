@@ -676,6 +676,18 @@ CASES: list[tuple[str, str, str]] = [
         "services.gateway.class: unknown key",
     ),
     (
+        "backup-keys-from-a-host-without-a-secret-store",
+        "platform: {backups: {gcs: {bucket: b-1}, credentials_secret: c, credentials_from: k/}}\n"
+        "teams: [{name: a1, database: {}}]",
+        "platform.backups.credentials_from: host 'default' runs no secret store for the keys of a1",
+    ),
+    (
+        "backup-keys-prefix-without-a-slash",
+        "platform: {backups: {gcs: {bucket: b-1}, credentials_secret: c, credentials_from: k}}\n"
+        "teams: [{name: a1, database: {}}]",
+        "platform.backups.credentials_from: must be a relative prefix ending in '/'",
+    ),
+    (
         "team-named-like-a-services-stack",
         "teams: [{name: host-services-a}]",
         "'host-services-a' starts with 'host-services-', which names the stack of each host's",

@@ -474,7 +474,12 @@ def test_every_tenant_deploys_after_its_hosts_services(catalog: Catalog, tmp_pat
 
 
 def vcluster_values(stacks: Synthesized, tenant: str) -> dict[str, Any]:
-    (release,) = resources(stacks[f"vcluster-{tenant}"], "helm_release").values()
+    """The values of the tenant's vcluster release (the stack may hold its backup keys' too)."""
+    (release,) = [
+        r
+        for r in resources(stacks[f"vcluster-{tenant}"], "helm_release").values()
+        if r["chart"] == "vcluster"
+    ]
     return values_of(release)
 
 
@@ -732,3 +737,119 @@ def test_atlantis_plans_the_services_stack_before_its_tenants(
     assert services["execution_order_group"] < vcluster["execution_order_group"]
     # The services stack is the platform's: the plan guard checks it like every project.
     assert services["workflow"] == "platform"
+
+
+# --- backup keys from the vault, into the vcluster -------------------------------------------
+
+
+def backup_credentials_release(stacks: Synthesized, tenant: str) -> dict[str, Any]:
+    (release,) = [
+        r
+        for r in resources(stacks[f"vcluster-{tenant}"], "helm_release").values()
+        if r["name"] == f"{tenant}-backup-credentials"
+    ]
+    return release
+
+
+def test_backup_keys_come_from_the_hosts_secret_store(stacks: Synthesized) -> None:
+    release = backup_credentials_release(stacks, "team-a")
+    assert release["chart"] == PLATFORM_OBJECTS_CHART
+    assert release["namespace"].startswith("${kubernetes_namespace_v1.")
+    objects = values_of(release)["objects"]
+    (external,) = [o for o in objects if o["kind"] == "ExternalSecret"]
+    store = external["spec"]["secretStoreRef"]["name"]
+    # The store's name is the host's services stack's, by cross-stack reference.
+    assert "cross-stack-reference-input-host-services-prod-eu" in store
+    assert external["spec"]["dataFrom"] == [{"extract": {"key": "backups/team-a"}}]
+
+
+def test_the_objects_are_those_checked_against_the_operators_crds(stacks: Synthesized) -> None:
+    checked = [
+        d
+        for d in yaml.safe_load_all((FIXTURES / "backup-credentials-team-a.yaml").read_text())
+        if d
+    ]
+    objects = values_of(backup_credentials_release(stacks, "team-a"))["objects"]
+    objects[0]["spec"]["secretStoreRef"]["name"] = "platform"  # the reference, resolved
+    assert objects == checked
+
+
+def test_the_keys_land_where_the_database_reads_them(stacks: Synthesized) -> None:
+    objects = {
+        o["kind"]: o for o in values_of(backup_credentials_release(stacks, "team-a"))["objects"]
+    }
+    store = objects["SecretStore"]["spec"]["provider"]["kubernetes"]
+    assert store["remoteNamespace"] == "team-a-apps"
+    # The name the vcluster's serving certificate carries (not `….svc`).
+    assert store["server"]["url"] == "https://team-a.vcluster-team-a:443"
+    assert store["auth"]["cert"]["clientCert"]["name"] == "vc-team-a"
+    push = objects["PushSecret"]["spec"]
+    assert push["selector"] == {"secret": {"name": "backup-credentials"}}
+    assert push["data"][0]["match"] == {"remoteRef": {"remoteKey": "backup-credentials"}}
+    # The database's chart names that same Secret.
+    (database,) = [
+        r for r in resources(stacks["team-a"], "helm_release").values() if r["chart"] == "cluster"
+    ]
+    assert values_of(database)["backups"]["secret"] == {
+        "create": False,
+        "name": "backup-credentials",
+    }
+
+
+def test_a_tenant_without_a_database_gets_no_keys(stacks: Synthesized) -> None:
+    names = [r["name"] for r in resources(stacks["vcluster-team-c-dev"], "helm_release").values()]
+    assert names == ["team-c-dev"]
+
+
+def test_the_secrets_operator_reaches_the_api_server_behind_the_gateway(
+    stacks: Synthesized,
+) -> None:
+    world = cluster(
+        host_policies(stacks, ("team-a",)),
+        [host_namespace("team-a"), "external-secrets", GATEWAY_NAMESPACE, "kube-system"],
+    )
+    a = TeamPods("team-a", 1)
+    operator = Pod("eso", "external-secrets", secrets.CONTROLLER_PODS, "10.244.9.6")
+    webhook = Pod(
+        "eso-webhook",
+        "external-secrets",
+        {
+            "app.kubernetes.io/name": "external-secrets-webhook",
+            "app.kubernetes.io/instance": "external-secrets",
+        },
+        "10.244.9.7",
+    )
+    assert world.allows(operator, a.control_plane, 8443, "TCP")
+    assert not world.allows(webhook, a.control_plane, 8443, "TCP")
+    assert not world.allows(operator, a.app, 8080, "TCP")
+
+
+def test_keys_need_a_secret_store_on_the_tenants_host(catalog_from: Parse) -> None:
+    with pytest.raises(CatalogError) as error:
+        catalog_from(
+            "platform:\n"
+            "  backups: {s3: {bucket: b-1, region: eu-west-1}, credentials_secret: c,"
+            " credentials_from: backups/}\n"
+            "teams: [{name: a1, database: {}}]"
+        )
+    assert str(error.value) == (
+        "test.yaml: platform.backups.credentials_from: host 'default' runs no secret store for "
+        "the keys of a1; add services: {secrets: {...}} to that host, or leave credentials_from "
+        "out and provide the Secret by hand"
+    )
+
+
+def test_without_credentials_from_the_secret_stays_the_operators(
+    catalog_from: Parse, tmp_path: Path
+) -> None:
+    catalog = catalog_from(
+        "platform:\n"
+        "  host: {services: {secrets: {aws: {region: eu-west-1}}}}\n"
+        "  backups: {s3: {bucket: b-1, region: eu-west-1}, credentials_secret: c}\n"
+        "teams: [{name: a1, database: {}}]"
+    )
+    names = [
+        r["name"]
+        for r in resources(synthesize(catalog, tmp_path)["vcluster-a1"], "helm_release").values()
+    ]
+    assert names == ["a1"]

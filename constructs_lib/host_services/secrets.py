@@ -12,6 +12,12 @@ from constructs_lib.host_services.settings import SecretsService
 NAMESPACE: Final = "external-secrets"
 RELEASE: Final = "external-secrets"
 STORE_API: Final = "external-secrets.io/v1"
+#: The controller's pods (chart 2.9.0 `templates/deployment.yaml`): what a vcluster's API
+#: server admits when the operator delivers keys into it.
+CONTROLLER_PODS: Final = {
+    "app.kubernetes.io/name": "external-secrets",
+    "app.kubernetes.io/instance": RELEASE,
+}
 #: The operator's service account (the chart's name for it under our release name).
 SERVICE_ACCOUNT: Final = "external-secrets"
 
