@@ -61,6 +61,18 @@ class Catalog(CatalogModel):
         return self
 
     @model_validator(mode="after")
+    def _members_sign_in_with_the_platforms_issuer(self) -> Self:
+        if self.platform.identity is None:
+            for index, team in enumerate(self.teams):
+                if team.members is not None:
+                    raise ValueError(
+                        f"teams[{index}] ({team.name}).members: the platform has no issuer "
+                        "to sign them in with; add platform.identity: {issuer_url: ..., "
+                        "client_id: ...} (README, 'Access by identity')"
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _tenants_are_placed(self) -> Self:
         environment = self.platform.team_environment
         tenants: list[Tenant] = []
@@ -151,6 +163,14 @@ class Catalog(CatalogModel):
             cost_center=self.cost_center_of(tenant),
             environment=tenant.environment if tenant.per_environment else None,
         )
+
+    def api_server_of(self, tenant: Tenant) -> str:
+        """Where the tenant's vcluster API server is reached from outside its host (what its
+        exported kubeconfig names; a test holds it to the vcluster's values)."""
+        host = self.platform.named_hosts[self._placed[tenant.name].host]
+        if isinstance(host, KindHost):
+            return f"https://127.0.0.1:{self.node_port_of(tenant)}"
+        return f"https://{tenant.name}.{host.domain}"
 
     def platform_labels(self) -> dict[str, str]:
         """The labels of what the platform runs for every tenant (a host's services)."""

@@ -21,6 +21,7 @@ from catalog.stack_names import DEFAULT_HOST
 from constructs_lib import kind_cluster_props as kind_defaults
 from constructs_lib import versions
 from constructs_lib.host_services.settings import HostServices
+from constructs_lib.identity import Identity
 from constructs_lib.images import PinnedImage
 from constructs_lib.object_store import BackupStore
 from constructs_lib.resources import Quantity
@@ -204,6 +205,11 @@ class Platform(CatalogModel):
         None,
         min_length=1,
         description="Named host clusters of a fleet; instead of `host:`.",
+    )
+    identity: Identity | None = Field(
+        None,
+        description="The OIDC issuer teams' people sign in with; each vcluster's API server "
+        "trusts it and binds the team's `members:`.",
     )
     backups: BackupStore | None = Field(
         None,

@@ -16,6 +16,7 @@ from catalog.fields import (
     TeamName,
 )
 from constructs_lib.cache_props import CacheSettings
+from constructs_lib.identity import Members
 from constructs_lib.postgres_props import PostgresSettings
 from constructs_lib.resources import CONTAINER_DEFAULTS, Quota, Resources
 from constructs_lib.strict_model import ListOf
@@ -58,6 +59,11 @@ class EnvironmentOverrides(CatalogModel):
 class Team(CatalogModel):
     name: TeamName
     owners: ListOf[Email] = Field((), description="Who to ask about this team's platform.")
+    members: Members | None = Field(
+        None,
+        description="The team's people (the issuer's groups or users) and their role in its "
+        "vclusters; needs platform.identity.",
+    )
     cost_center: LabelValue | None = Field(None, description="Default: platform.cost_center.")
     node_port: NodePort | None = Field(
         None, description="Host port of the vcluster API (KIND host); default: derived from name."

@@ -151,6 +151,8 @@ class VClusterProps:
     """What the workloads may reach beyond the vcluster: nothing by default."""
     object_store: ObjectStoreAccess | None = None
     """The database's backups: its way to the object store opened on the host."""
+    oidc_args: tuple[str, ...] = ()
+    """kube-apiserver flags that make the vcluster trust the platform's OIDC issuer."""
     backup_credentials: BackupCredentialsSource | None = None
     """Where the database's backup keys come from (the host's secret store), if the platform
     delivers them."""
@@ -259,6 +261,14 @@ def _manifests_text(props: VClusterProps) -> str:
     return "---\n".join(yaml.safe_dump(d, sort_keys=True, width=1000) for d in documents)
 
 
+def _distro(props: VClusterProps) -> dict[str, Any]:
+    """The k8s distro; with an issuer, its API server verifies the team's ID tokens."""
+    distro: dict[str, Any] = {"enabled": True, "securityContext": _CONTAINER_SECURITY}
+    if props.oidc_args:
+        distro["apiServer"] = {"extraArgs": list(props.oidc_args)}
+    return distro
+
+
 def vcluster_values(props: VClusterProps) -> dict[str, Any]:
     """The chart values of one vcluster (validated against the chart's schema in the tests)."""
     labels = props.labels.as_dict()
@@ -269,7 +279,7 @@ def vcluster_values(props: VClusterProps) -> dict[str, Any]:
     )
     limit_range = props.container_defaults.as_kubernetes()
     control_plane: dict[str, Any] = {
-        "distro": {"k8s": {"enabled": True, "securityContext": _CONTAINER_SECURITY}},
+        "distro": {"k8s": _distro(props)},
         "backingStore": backing_store,
         "statefulSet": {
             "labels": labels,

@@ -15,6 +15,7 @@ from catalog.tenant import Tenant
 from constructs_lib.cluster_access import ClusterAccess
 from constructs_lib.state_backend import configure_state
 from constructs_lib.team import TeamConstruct, TeamProps
+from constructs_lib.team_access import TeamAccess
 
 
 def team_props(catalog: Catalog, tenant: Tenant) -> TeamProps:
@@ -45,6 +46,9 @@ class TeamStack(TerraformStack):
         RandomProvider(self, "random")
         TimeProvider(self, "time")
         self.team = TeamConstruct(self, "Team", team_props(catalog, tenant))
+        members = tenant.settings.members
+        if catalog.platform.identity is not None and members is not None:
+            TeamAccess(self, "Access", members=members, labels=catalog.labels_of(tenant).as_dict())
         for name, value in self.team.outputs.items():
             TerraformOutput(self, name, value=value)
         if tenant.settings.decommission:

@@ -107,6 +107,12 @@ def backup_credentials_for(
     return source, operator
 
 
+def oidc_args(catalog: Catalog) -> tuple[str, ...]:
+    """The API server flags of every vcluster, when the platform has an issuer."""
+    identity = catalog.platform.identity
+    return tuple(identity.api_server_args()) if identity else ()
+
+
 def webhooks_of(team: Team) -> tuple[Webhook, ...]:
     """The team's workloads that its vcluster's API server calls: the database operator's."""
     if not team.wants_database:
@@ -148,6 +154,7 @@ class VClusterStack(TerraformStack):
                 webhooks=webhooks_of(team),
                 egress=team.egress,
                 object_store=object_store_access(catalog, tenant),
+                oidc_args=oidc_args(catalog),
                 backup_credentials=credentials,
                 secrets_operator=operator,
             ),

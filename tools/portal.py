@@ -15,9 +15,7 @@ from typing import Any, Final
 import yaml
 
 from catalog.model import Catalog
-from catalog.platform import ExistingHost
 from catalog.team import Team
-from catalog.tenant import Tenant
 from constructs_lib.placement import apps_namespace
 
 API_VERSION: Final = "backstage.io/v1alpha1"
@@ -39,13 +37,6 @@ def _entity(kind: str, name: str, spec: dict[str, Any], **metadata: Any) -> dict
         "metadata": {"name": name, **metadata},
         "spec": spec,
     }
-
-
-def _server(catalog: Catalog, tenant: Tenant) -> str:
-    host = catalog.platform.named_hosts[catalog.placement_of(tenant).host]
-    if isinstance(host, ExistingHost):
-        return f"https://{tenant.name}.{host.domain}"
-    return f"https://127.0.0.1:{catalog.node_port_of(tenant)}"
 
 
 def _team_entities(catalog: Catalog, team: Team) -> list[dict[str, Any]]:
@@ -90,7 +81,7 @@ def _team_entities(catalog: Catalog, team: Team) -> list[dict[str, Any]]:
                     "backstage.io/kubernetes-label-selector": f"team={team.name}",
                     "backstage.io/kubernetes-namespace": apps_namespace(tenant.name),
                 },
-                links=[{"url": _server(catalog, tenant), "title": "API server"}],
+                links=[{"url": catalog.api_server_of(tenant), "title": "API server"}],
             )
         )
         dependency = [f"resource:default/vcluster-{tenant.name}"]

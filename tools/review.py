@@ -35,6 +35,7 @@ from catalog.synthesized_stacks import read_stack_bytes
 from catalog.vcluster_host import host_record_of
 from catalog.vcluster_store import store_of
 from constructs_lib.cache_props import CACHE_CHART
+from constructs_lib.identity import MEMBERS_BINDING
 from constructs_lib.paths import PROJECT_ROOT
 from constructs_lib.postgres_props import DATABASE_CHART
 from constructs_lib.vcluster_network import BACKUP_EGRESS_POLICY_NAME, EGRESS_POLICY_NAME
@@ -74,6 +75,8 @@ class Review:
     """Table rows: each host's tenants and headroom after the change (fleets with capacity)."""
     services: list[str] = field(default_factory=list)
     """Every change to a host's services: installed, removed, bumped, its objects, provided."""
+    access: list[str] = field(default_factory=list)
+    """Every change to who may sign in to a tenant's vcluster, and with which role."""
 
     @property
     def changed(self) -> bool:
@@ -110,6 +113,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
     egress: list[str] = []
     backups: list[str] = []
     services: list[str] = []
+    access: list[str] = []
     for name in sorted(set(base) | set(head)):
         before = _addresses(base.get(name, {}))
         after = _addresses(head.get(name, {}))
@@ -129,6 +133,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
         egress.extend(_egress_change(name, base.get(name, {}), head.get(name, {})))
         backups.extend(_backup_change(name, base.get(name, {}), head.get(name, {})))
         services.extend(_services_change(name, base.get(name, {}), head.get(name, {})))
+        access.extend(_access_change(name, base.get(name, {}), head.get(name, {})))
     return Review(
         base=base_label,
         stacks=changes,
@@ -136,6 +141,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
         egress=egress,
         backups=backups,
         services=services,
+        access=access,
     )
 
 
@@ -290,6 +296,37 @@ def _services_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> I
             yield f"{label}: no longer named for this host"
 
 
+def _members_of(stack: dict[str, Any]) -> tuple[str, list[str]] | None:
+    """(role, subjects) of the team's people in its vcluster, from the team stack."""
+    for binding in stack.get("resource", {}).get("kubernetes_cluster_role_binding_v1", {}).values():
+        if binding["metadata"]["name"] == MEMBERS_BINDING:
+            subjects = [f"{s['kind'].lower()} {s['name']}" for s in binding.get("subject", [])]
+            return binding["role_ref"]["name"], subjects
+    return None
+
+
+def _access_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Iterable[str]:
+    before, after = _members_of(base), _members_of(head)
+    if before == after:
+        return
+    if after is None:
+        was = ", ".join(before[1]) if before else ""
+        yield f"`{name}`: nobody signs in with the issuer any more (was {was})"
+        return
+    role, subjects = after
+    if before is None:
+        yield f"`{name}`: {', '.join(subjects)} may sign in as `{role}`"
+        return
+    if before[0] != role:
+        yield f"`{name}`: role `{before[0]}` → `{role}`"
+    for subject in subjects:
+        if subject not in before[1]:
+            yield f"`{name}`: {subject} may sign in as `{role}`"
+    for subject in before[1]:
+        if subject not in subjects:
+            yield f"`{name}`: {subject} may no longer sign in"
+
+
 def _dangers(change: StackChange, base_stack: dict[str, Any]) -> Iterable[str]:
     for address in change.changed + change.removed:
         kind = address.split(".", 1)[0]
@@ -377,6 +414,7 @@ def render(review: Review) -> str:
         ("🌐 Egress beyond the vcluster changes", [f"- {line}" for line in review.egress]),
         ("💾 Backups", [f"- {line}" for line in review.backups]),
         ("🧰 Host services", [f"- {line}" for line in review.services]),
+        ("🔑 Who may sign in", [f"- {line}" for line in review.access]),
         ("🖥️ Hosts after the change", [*HOST_TABLE_HEAD, *review.hosts] if review.hosts else []),
     ):
         if lines:

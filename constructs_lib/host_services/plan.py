@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from constructs_lib.paths import CHECKOUT_ROOT
 from constructs_lib.pod_security import PodSecurityLevel
 
 #: Where our own `platform-objects` chart lies, from the directory a stack is planned in
 #: (`cdktf.out/stacks/<stack>/`, in a checkout of this repository, as Atlantis and cdktf run).
-PLATFORM_OBJECTS_CHART: Final = "../../../constructs_lib/host_services/platform-objects"
+PLATFORM_OBJECTS_CHART: Final = f"{CHECKOUT_ROOT}/constructs_lib/host_services/platform-objects"
 
 #: The label every namespace and object of a host service carries (its service name).
 SERVICE_LABEL: Final = "platform.kube-platform.io/service"
