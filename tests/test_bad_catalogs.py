@@ -688,6 +688,17 @@ CASES: list[tuple[str, str, str]] = [
         "platform.backups.credentials_from: must be a relative prefix ending in '/'",
     ),
     (
+        "members-without-an-issuer",
+        "teams: [{name: a1, members: {groups: [devs]}}]",
+        "teams[0] (a1).members: the platform has no issuer to sign them in with",
+    ),
+    (
+        "issuer-over-plain-http",
+        "platform: {identity: {issuer_url: http://login.example.com, client_id: k}}\n"
+        + KIND_TEAM,
+        "platform.identity.issuer_url: must be an https:// URL",
+    ),
+    (
         "team-named-like-a-services-stack",
         "teams: [{name: host-services-a}]",
         "'host-services-a' starts with 'host-services-', which names the stack of each host's",
