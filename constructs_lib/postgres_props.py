@@ -36,6 +36,9 @@ CLUSTER_NAME: Final = "postgres"
 #: CloudNativePG labels every pod of a cluster with its name: instances and the job that
 #: restores it.
 DATABASE_POD_LABELS: Final = {"cnpg.io/cluster": CLUSTER_NAME}
+#: Where every CloudNativePG instance serves its metrics: container port `metrics`
+#: (operator v1.30.0 pkg/specs/pods.go:269-270, pkg/management/url/url.go:34).
+DATABASE_METRICS_PORT: Final = 9187
 DEFAULT_POSTGRES_MAJOR: Final = 17
 DEFAULT_INSTANCES: Final = 1
 DEFAULT_STORAGE_GIB: Final = 1

@@ -17,7 +17,12 @@ from constructs_lib.chart_release import chart_release
 from constructs_lib.host_services.plan import PLATFORM_OBJECTS_CHART
 from constructs_lib.pod_security import pod_security_labels
 from constructs_lib.vcluster_network_policy import VClusterNetworkPolicy
-from constructs_lib.vcluster_props import VCLUSTER_CHART, VClusterProps, vcluster_values
+from constructs_lib.vcluster_props import (
+    VCLUSTER_CHART,
+    VClusterProps,
+    pod_monitors,
+    vcluster_values,
+)
 
 
 class TeamVCluster(Construct):
@@ -52,6 +57,7 @@ class TeamVCluster(Construct):
             deployed_etcd=bool(props.settings.etcd_members),
             object_store=props.object_store,
             api_clients=props.api_clients,
+            scraping=props.scraping,
         )
         self.release = chart_release(
             self,
@@ -86,6 +92,20 @@ class TeamVCluster(Construct):
                         )
                     )
                 },
+                depends_on=[self.release],
+            )
+        if props.scraping is not None and props.scraping.targets:
+            # PodMonitors on the host, where Prometheus reads them; the tenant cannot touch
+            # them (nothing syncs monitoring.coreos.com objects in the open-source build).
+            chart_release(
+                self,
+                "Monitors",
+                repository=None,
+                chart=PLATFORM_OBJECTS_CHART,
+                version=None,
+                name=f"{props.release_name}-monitors",
+                namespace=host_namespace,
+                values={"objects": list(pod_monitors(props))},
                 depends_on=[self.release],
             )
         secret = DataKubernetesSecretV1(

@@ -151,3 +151,27 @@ class ApiClient:
 
 #: Who may reach a vcluster's API server from the host: these, or (None) anyone.
 ApiClients = tuple[ApiClient, ...] | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScrapeTarget:
+    """Pods of a tenant's workloads that the host's Prometheus scrapes, and the port."""
+
+    name: str
+    """Names the host policy (`metrics-<name>`)."""
+    namespace: str
+    """The virtual namespace the pods run in."""
+    pods: Mapping[str, str]
+    """Their labels, as the syncer keeps them on the host."""
+    port: int
+    port_name: str
+    """The container port's name (the syncer keeps it), which the PodMonitor names."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Scraping:
+    """The host's Prometheus and what it scrapes in one vcluster's namespace."""
+
+    prometheus: ApiClient
+    """Its pods (all pods of its namespace, where the host provides it and they are unknown)."""
+    targets: tuple[ScrapeTarget, ...] = ()

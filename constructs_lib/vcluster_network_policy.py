@@ -33,6 +33,7 @@ from constructs_lib.vcluster_network import (
     VIRTUAL_NAMESPACE_LABEL,
     ApiClients,
     ObjectStoreAccess,
+    Scraping,
     Webhook,
     WorkloadEgress,
     control_plane_pods,
@@ -57,6 +58,7 @@ def host_policies(
     deployed_etcd: bool = False,
     object_store: ObjectStoreAccess | None = None,
     api_clients: ApiClients = None,
+    scraping: Scraping | None = None,
 ) -> dict[str, PolicySpec]:
     """Construct id -> policy, for the host namespace of the vcluster `release`."""
     control_plane = Peer(pods=control_plane_pods(release))
@@ -120,6 +122,19 @@ def host_policies(
         )
     if object_store is not None:
         policies["BackupEgress"] = _object_store_policy(release, object_store)
+    if scraping is not None:
+        prometheus = Peer(
+            pods=scraping.prometheus.pods,
+            namespaces={NAMESPACE_NAME_LABEL: scraping.prometheus.namespace},
+        )
+        for target in scraping.targets:
+            policies[f"Metrics-{target.name}"] = PolicySpec(
+                name=f"metrics-{target.name}",
+                selects=workload_pods(release)
+                | {VIRTUAL_NAMESPACE_LABEL: target.namespace}
+                | dict(target.pods),
+                ingress=(Rule(peers=(prometheus,), ports=tcp(target.port)),),
+            )
     return policies
 
 
@@ -168,6 +183,7 @@ class VClusterNetworkPolicy(Construct):
         deployed_etcd: bool = False,
         object_store: ObjectStoreAccess | None = None,
         api_clients: ApiClients = None,
+        scraping: Scraping | None = None,
     ) -> None:
         super().__init__(scope, id)
         policies = host_policies(
@@ -177,6 +193,7 @@ class VClusterNetworkPolicy(Construct):
             deployed_etcd=deployed_etcd,
             object_store=object_store,
             api_clients=api_clients,
+            scraping=scraping,
         )
         for policy_id, spec in policies.items():
             network_policy(self, policy_id, spec, namespace=namespace, labels=labels)

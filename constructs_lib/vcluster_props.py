@@ -22,11 +22,14 @@ from constructs_lib.strict_model import StrictModel
 from constructs_lib.tenant_admission import tenant_guard_manifests
 from constructs_lib.vcluster_exposure import Exposure
 from constructs_lib.vcluster_network import (
+    VIRTUAL_NAMESPACE_LABEL,
     ApiClient,
     ApiClients,
     ObjectStoreAccess,
+    Scraping,
     Webhook,
     WorkloadEgress,
+    workload_pods,
 )
 
 #: The chart's name (repository and version in versions.py).
@@ -160,16 +163,26 @@ class VClusterProps:
     """The host's External Secrets controller, when the platform installed it (it writes the
     backup keys into the vcluster through its API server)."""
 
+    scraping: Scraping | None = None
+    """The host's Prometheus, when the host runs one: it scrapes the control plane (the
+    chart's ServiceMonitor) and the tenant's database and cache (host PodMonitors)."""
+
     @property
     def api_clients(self) -> ApiClients:
         """Who on the host may reach the API server: the exposure's clients (None: anyone),
-        and the secrets operator when it delivers keys (anyone, if it is not known)."""
+        the secrets operator when it delivers keys (anyone, if it is not known), and the
+        host's Prometheus when it scrapes the control plane."""
         clients = self.exposure.api_clients
-        if clients is None or self.backup_credentials is None:
-            return clients
-        if self.secrets_operator is None:
+        if clients is None:
             return None
-        return (*clients, self.secrets_operator)
+        extra: list[ApiClient] = []
+        if self.backup_credentials is not None:
+            if self.secrets_operator is None:
+                return None
+            extra.append(self.secrets_operator)
+        if self.scraping is not None:
+            extra.append(self.scraping.prometheus)
+        return (*clients, *extra)
 
     @property
     def release_name(self) -> str:
@@ -269,6 +282,40 @@ def _distro(props: VClusterProps) -> dict[str, Any]:
     return distro
 
 
+#: A tenant controls what its exporters print: a ceiling on what one scrape may ingest.
+SAMPLE_LIMIT: Final = 20000
+
+
+def pod_monitors(props: VClusterProps) -> tuple[dict[str, Any], ...]:
+    """A PodMonitor per scraped workload of the tenant, in its host namespace: the synced
+    pods of that vcluster and virtual namespace only (the syncer sets those two labels, and a
+    tenant's own copies of them are renamed on the host)."""
+    if props.scraping is None:
+        return ()
+    return tuple(
+        {
+            "apiVersion": "monitoring.coreos.com/v1",
+            "kind": "PodMonitor",
+            "metadata": {
+                "name": f"{props.release_name}-{target.name}",
+                "namespace": props.host_namespace,
+                "labels": props.labels.as_dict(),
+            },
+            "spec": {
+                "namespaceSelector": {"matchNames": [props.host_namespace]},
+                "selector": {
+                    "matchLabels": workload_pods(props.release_name)
+                    | {VIRTUAL_NAMESPACE_LABEL: target.namespace}
+                    | dict(target.pods)
+                },
+                "sampleLimit": SAMPLE_LIMIT,
+                "podMetricsEndpoints": [{"port": target.port_name, "path": "/metrics"}],
+            },
+        }
+        for target in props.scraping.targets
+    )
+
+
 def vcluster_values(props: VClusterProps) -> dict[str, Any]:
     """The chart values of one vcluster (validated against the chart's schema in the tests)."""
     labels = props.labels.as_dict()
@@ -302,6 +349,11 @@ def vcluster_values(props: VClusterProps) -> dict[str, Any]:
     for key, value in props.exposure.control_plane_values().items():
         control_plane[key] = control_plane.get(key, {}) | value
     control_plane.setdefault("service", {})["labels"] = labels
+    if props.scraping is not None:
+        # The chart's own ServiceMonitor (0.36.1 templates/service-monitor.yaml): the API
+        # server, controller manager and store, over TLS with the vcluster's client
+        # certificate from the host Secret `vc-<release>`.
+        control_plane["serviceMonitor"] = {"enabled": True, "labels": labels}
     return {
         "controlPlane": control_plane,
         "exportKubeConfig": {"server": props.exposure.server, "context": f"vcluster-{props.team}"},

@@ -20,10 +20,12 @@ from catalog.tenant import Tenant
 from constructs_lib.backup_credentials import BackupCredentialsSource
 from constructs_lib.cluster_access import ClusterAccess
 from constructs_lib.host_services.gateway import proxy_pods
+from constructs_lib.host_services.metrics import PROMETHEUS_PODS
 from constructs_lib.host_services.secrets import CONTROLLER_PODS, NAMESPACE
 from constructs_lib.host_services.settings import GATEWAY_NAMESPACE
 from constructs_lib.placement import apps_namespace
 from constructs_lib.postgres_props import (
+    DATABASE_METRICS_PORT,
     DATABASE_POD_LABELS,
     OPERATOR_NAMESPACE,
     OPERATOR_WEBHOOK_PORT,
@@ -37,7 +39,13 @@ from constructs_lib.vcluster_exposure import (
     LoadBalancerExposure,
     NodePortExposure,
 )
-from constructs_lib.vcluster_network import ApiClient, ObjectStoreAccess, Webhook
+from constructs_lib.vcluster_network import (
+    ApiClient,
+    ObjectStoreAccess,
+    ScrapeTarget,
+    Scraping,
+    Webhook,
+)
 from constructs_lib.vcluster_props import VClusterProps
 from stacks.host_services_stack import HostServicesStack
 
@@ -107,6 +115,29 @@ def backup_credentials_for(
     return source, operator
 
 
+def scraping_for(catalog: Catalog, tenant: Tenant) -> Scraping | None:
+    """The host's Prometheus and what it scrapes of the tenant, when the host runs one."""
+    metrics = catalog.platform.named_hosts[catalog.placement_of(tenant).host].services.metrics
+    if metrics is None:
+        return None
+    # A provided Prometheus's pods are not known here: its whole namespace may scrape.
+    pods = {} if metrics.provided else PROMETHEUS_PODS
+    targets = []
+    if tenant.settings.wants_database:
+        targets.append(
+            ScrapeTarget(
+                name="database",
+                namespace=apps_namespace(tenant.name),
+                pods=DATABASE_POD_LABELS,
+                port=DATABASE_METRICS_PORT,
+                port_name="metrics",
+            )
+        )
+    return Scraping(
+        prometheus=ApiClient(pods=pods, namespace=metrics.namespace), targets=tuple(targets)
+    )
+
+
 def oidc_args(catalog: Catalog) -> tuple[str, ...]:
     """The API server flags of every vcluster, when the platform has an issuer."""
     identity = catalog.platform.identity
@@ -155,6 +186,7 @@ class VClusterStack(TerraformStack):
                 egress=team.egress,
                 object_store=object_store_access(catalog, tenant),
                 oidc_args=oidc_args(catalog),
+                scraping=scraping_for(catalog, tenant),
                 backup_credentials=credentials,
                 secrets_operator=operator,
             ),
