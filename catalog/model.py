@@ -14,7 +14,7 @@ from catalog.backups import backup_problems
 from catalog.fields import CatalogModel
 from catalog.host_service_checks import credentials_problems, image_problems
 from catalog.placement import Placed, capacity_problems, place
-from catalog.platform import KindHost, Platform
+from catalog.platform import ExistingHost, KindHost, Platform
 from catalog.stack_names import host_services_stack, kind_stack, team_stacks
 from catalog.team import Team
 from catalog.tenant import Tenant, tenants_of
@@ -163,6 +163,10 @@ class Catalog(CatalogModel):
             cost_center=self.cost_center_of(tenant),
             environment=tenant.environment if tenant.per_environment else None,
         )
+
+    def host_of(self, tenant: Tenant) -> KindHost | ExistingHost:
+        """The settings of the host a tenant is placed on."""
+        return self.platform.named_hosts[self._placed[tenant.name].host]
 
     def api_server_of(self, tenant: Tenant) -> str:
         """Where the tenant's vcluster API server is reached from outside its host (what its

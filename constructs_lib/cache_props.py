@@ -18,6 +18,11 @@ from constructs_lib.strict_model import StrictModel
 
 #: The chart of a team's cache: review names its removal (the data guard does not: README).
 CACHE_CHART: Final = "valkey"
+#: The labels of the cache's pods (the chart's selector, release `cache`), kept on the host.
+CACHE_POD_LABELS: Final = {
+    "app.kubernetes.io/name": "valkey",
+    "app.kubernetes.io/instance": "cache",
+}
 DEFAULT_STORAGE_GIB: Final = 1
 
 
@@ -39,6 +44,8 @@ class CacheProps(Placement):
     settings: CacheSettings = field(default_factory=CacheSettings)
     resources: Resources = CACHE_RESOURCES
     chart_version: str = versions.VALKEY_CHART_VERSION
+    metrics: bool = False
+    """The chart's redis_exporter sidecar, for the host's Prometheus (a host metrics service)."""
 
     @property
     def auth_secret_name(self) -> str:
@@ -80,4 +87,36 @@ def valkey_values(props: CacheProps) -> dict[str, Any]:
             "runAsUser": 1000,
         },
         "service": {"type": "ClusterIP", "port": VALKEY_PORT},
+    } | ({"metrics": _exporter_values()} if props.metrics else {})
+
+
+#: Where the exporter serves metrics: container port `metrics` (chart 0.11.0 deploy_valkey.yaml).
+EXPORTER_PORT: Final = 9121
+#: The exporter's requests and limits; without them the namespace's defaults would apply.
+EXPORTER_RESOURCES: Final = Resources(
+    cpu_request="10m", memory_request="32Mi", cpu_limit="100m", memory_limit="64Mi"
+)
+
+
+def _exporter_values() -> dict[str, Any]:
+    """The chart's exporter sidecar, under the namespace's `restricted` Pod Security (the pod's
+    securityContext gives seccomp and the user; the container adds the rest). It reads the
+    password from the auth Secret by itself (chart 0.11.0 deploy_valkey.yaml:189-205)."""
+    return {
+        "enabled": True,
+        "exporter": {
+            "port": EXPORTER_PORT,
+            "image": {
+                "registry": versions.VALKEY_EXPORTER_IMAGE_REGISTRY,
+                "repository": versions.VALKEY_EXPORTER_IMAGE_REPOSITORY,
+                "tag": versions.VALKEY_EXPORTER_IMAGE_TAG,
+            },
+            "resources": EXPORTER_RESOURCES.as_kubernetes(),
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+                "readOnlyRootFilesystem": True,
+                "runAsNonRoot": True,
+            },
+        },
     }

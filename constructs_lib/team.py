@@ -58,6 +58,8 @@ class TeamProps:
     """Valkey cache when set."""
     protect: bool = False
     """prevent_destroy on stateful resources (production mode)."""
+    metrics: bool = False
+    """Exporters for the host's Prometheus (when the host runs the metrics service)."""
 
     @property
     def namespace(self) -> str:
@@ -145,7 +147,14 @@ class TeamConstruct(Construct):
             services.append(db.service)
         if props.cache is not None:
             cache = ValkeyCache(
-                self, "Cache", CacheProps(namespace=ns, labels=labels, settings=props.cache)
+                self,
+                "Cache",
+                CacheProps(
+                    namespace=ns,
+                    labels=labels,
+                    settings=props.cache,
+                    metrics=props.metrics,
+                ),
             )
             services.append(cache.service)
         return services

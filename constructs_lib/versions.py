@@ -59,6 +59,11 @@ POSTGRES_IMAGES: Final = {
 }
 VALKEY_CHART_REPOSITORY: Final = "https://valkey.io/valkey-helm/"
 VALKEY_CHART_VERSION: Final = "0.11.0"
+# The chart 0.11.0 default exporter (values.yaml:369-377), written out so a chart bump cannot
+# move it unseen; it runs beside each cache on hosts with the metrics service.
+VALKEY_EXPORTER_IMAGE_REGISTRY: Final = "ghcr.io"
+VALKEY_EXPORTER_IMAGE_REPOSITORY: Final = "oliver006/redis_exporter"
+VALKEY_EXPORTER_IMAGE_TAG: Final = "v1.79.0"
 
 # Host services (`services:` of a host; constructs_lib/host_services/), one chart each, at the
 # newest stable release on 2026-11-30; the images follow the chart versions. Each was read and

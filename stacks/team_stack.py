@@ -33,6 +33,7 @@ def team_props(catalog: Catalog, tenant: Tenant) -> TeamProps:
         database_recovery=recovery_plan(catalog.platform, tenant),
         cache=team.cache if team.wants_cache else None,
         protect=catalog.protects(tenant),
+        metrics=catalog.host_of(tenant).services.metrics is not None,
     )
 
 

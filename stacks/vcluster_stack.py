@@ -18,6 +18,7 @@ from catalog.stack_names import vcluster_stack
 from catalog.team import Team
 from catalog.tenant import Tenant
 from constructs_lib.backup_credentials import BackupCredentialsSource
+from constructs_lib.cache_props import CACHE_POD_LABELS, EXPORTER_PORT
 from constructs_lib.cluster_access import ClusterAccess
 from constructs_lib.host_services.gateway import proxy_pods
 from constructs_lib.host_services.metrics import PROMETHEUS_PODS
@@ -130,6 +131,16 @@ def scraping_for(catalog: Catalog, tenant: Tenant) -> Scraping | None:
                 namespace=apps_namespace(tenant.name),
                 pods=DATABASE_POD_LABELS,
                 port=DATABASE_METRICS_PORT,
+                port_name="metrics",
+            )
+        )
+    if tenant.settings.wants_cache:
+        targets.append(
+            ScrapeTarget(
+                name="cache",
+                namespace=apps_namespace(tenant.name),
+                pods=CACHE_POD_LABELS,
+                port=EXPORTER_PORT,
                 port_name="metrics",
             )
         )

@@ -323,6 +323,8 @@ def test_images_come_only_from_the_listed_registries_and_the_platforms_own() -> 
         "coredns/coredns:1.14.2",
         f"{versions.ETCD_IMAGE_REGISTRY}/{versions.ETCD_IMAGE_REPOSITORY}:{versions.ETCD_IMAGE_TAG}",
         versions.POSTGRES_IMAGES[17],
+        "docker.io/valkey/valkey:9.1.1",  # as the valkey chart 0.11.0 renders it
+        "ghcr.io/oliver006/redis_exporter:v1.79.0",
     ]
     for image in allowed:
         pod = _pod(containers=[{"name": "c", "image": image}])

@@ -10,10 +10,11 @@ import pytest
 import yaml
 
 from catalog.model import Catalog
+from constructs_lib.cache_props import CACHE_POD_LABELS
 from constructs_lib.host_services.metrics import PROMETHEUS_PODS
 from constructs_lib.paths import PROJECT_ROOT
 from tests.conftest import Parse, Synthesized, resources, synthesize, values_of
-from tests.test_chart_values import vcluster_schema_errors
+from tests.test_chart_values import chart_schema_errors, vcluster_schema_errors
 from tests.test_isolation import TeamPods
 from tools.netpol.evaluator import Pod
 from tools.netpol.host_view import cluster, host_namespace, host_policies
@@ -44,6 +45,8 @@ teams:
   - {name: team-b, host: provided, database: {}}
   - {name: team-c, host: plain, database: {}}
   - {name: team-d, host: installed}
+  - {name: team-e, host: installed, cache: {}}
+  - {name: team-f, host: plain, cache: {}}
 """
 
 
@@ -180,3 +183,59 @@ def test_without_the_metrics_service_nothing_is_opened(stacks: Synthesized) -> N
     hosts = world(stacks, "team-c", "monitoring")
     c = TeamPods("team-c", 3)
     assert not hosts.allows(prometheus(), c.db[0], 9187, "TCP")
+
+
+# --- the cache's exporter -------------------------------------------------------------------
+
+VALKEY_FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "valkey-0.11.0-metrics.yaml"
+
+
+def cache_values(stacks: Synthesized, tenant: str) -> dict[str, Any]:
+    (cache,) = [
+        r for r in resources(stacks[tenant], "helm_release").values() if r["chart"] == "valkey"
+    ]
+    return values_of(cache)
+
+
+def test_the_cache_runs_its_exporter_only_where_the_host_scrapes(stacks: Synthesized) -> None:
+    assert cache_values(stacks, "team-e")["metrics"]["enabled"] is True
+    assert "metrics" not in cache_values(stacks, "team-f")
+
+
+def test_the_exporter_values_are_those_rendered_and_fit_the_schema(stacks: Synthesized) -> None:
+    fixture = yaml.safe_load(VALKEY_FIXTURE.read_text(encoding="utf-8"))
+    ours = cache_values(stacks, "team-e")
+    assert ours["metrics"] == fixture["values"]["metrics"]
+    assert chart_schema_errors("valkey", ours) == []
+
+
+def test_the_rendered_exporter_passes_restricted_and_names_its_port() -> None:
+    fixture = yaml.safe_load(VALKEY_FIXTURE.read_text(encoding="utf-8"))
+    (deployment,) = [o for o in fixture["rendered"] if o["kind"] == "Deployment"]
+    (exporter,) = [
+        c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == "metrics"
+    ]
+    assert exporter["ports"] == [{"name": "metrics", "containerPort": 9121}]
+    context = exporter["securityContext"]
+    assert context["runAsNonRoot"] is True and context["allowPrivilegeEscalation"] is False
+    assert context["capabilities"] == {"drop": ["ALL"]}
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert CACHE_POD_LABELS.items() <= labels.items()
+
+
+def test_the_cache_is_watched_and_prometheus_reaches_only_its_exporter(
+    stacks: Synthesized,
+) -> None:
+    (monitor,) = values_of(release(stacks, "team-e", "team-e-monitors"))["objects"]
+    assert monitor["spec"]["selector"]["matchLabels"] == {
+        "vcluster.loft.sh/managed-by": "team-e",
+        "vcluster.loft.sh/namespace": "team-e-apps",
+        **CACHE_POD_LABELS,
+    }
+    hosts = world(stacks, "team-e", "monitoring")
+    e = TeamPods("team-e", 5)
+    cache = Pod(
+        e.cache.name, e.cache.namespace, {**e.cache.labels, **CACHE_POD_LABELS}, "10.244.5.200"
+    )
+    assert hosts.allows(prometheus(), cache, 9121, "TCP")
+    assert not hosts.allows(prometheus(), cache, 6379, "TCP")

@@ -55,13 +55,14 @@ BASELINE: Final = {
 #: Image prefixes of what the platform itself runs in a tenant's host namespace: the vcluster
 #: (control plane, its Kubernetes binaries, the deployed etcd, CoreDNS as vcluster 0.36.1
 #: `pkg/constants/coredns.go` names it, without a registry), and what a team stack deploys
-#: inside it (the database operator and PostgreSQL, Valkey, the default app).
+#: inside it (the database operator and PostgreSQL, Valkey and its exporter, the default app).
 PLATFORM_IMAGE_PREFIXES: Final = (
     f"{versions.VCLUSTER_IMAGE_REGISTRY}/loft-sh/",
     f"{versions.ETCD_IMAGE_REGISTRY}/{versions.ETCD_IMAGE_REPOSITORY}:",
     "coredns/coredns:",
     "ghcr.io/cloudnative-pg/",
     "docker.io/valkey/valkey:",
+    f"{versions.VALKEY_EXPORTER_IMAGE_REGISTRY}/{versions.VALKEY_EXPORTER_IMAGE_REPOSITORY}:",
     versions.APP_IMAGE.split(":")[0] + ":",
 )
 
