@@ -694,8 +694,7 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         "issuer-over-plain-http",
-        "platform: {identity: {issuer_url: http://login.example.com, client_id: k}}\n"
-        + KIND_TEAM,
+        "platform: {identity: {issuer_url: http://login.example.com, client_id: k}}\n" + KIND_TEAM,
         "platform.identity.issuer_url: must be an https:// URL",
     ),
     (

@@ -453,8 +453,11 @@ def test_a_host_that_provides_every_service_gets_nothing_installed(stacks: Synth
         ("Gateway", "shared"),
         ("ClusterIssuer", "corporate-ca"),
         ("CustomResourceDefinition", "servicemonitors.monitoring.coreos.com"),
+        ("CustomResourceDefinition", "podmonitors.monitoring.coreos.com"),
+        ("Namespace", "observability"),
         ("ClusterSecretStore", "corporate-vault"),
         ("CustomResourceDefinition", "applications.argoproj.io"),
+        ("Namespace", "gitops"),
     }
 
 

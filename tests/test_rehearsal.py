@@ -2,10 +2,11 @@
 
 Runs the real cdktf CLI and the engine on PATH (OpenTofu if installed, else Terraform) with
 every provider replaced by a stand-in that serves the pinned provider's schema. Each check of
-the four scenarios is a test of its own; the negative controls show that the stand-ins make
+the five scenarios is a test of its own; the negative controls show that the stand-ins make
 the engine refuse what a real provider would refuse, that a stack given the wrong host's
-kubeconfig is caught, and that the stand-ins replace what the real providers replace (without
-their rules, a renamed database release is an update the plan guard lets through).
+kubeconfig is caught, that a read of an object its cluster does not have fails, and that the
+stand-ins replace what the real providers replace (without their rules, a renamed database
+release is an update the plan guard lets through).
 """
 
 from __future__ import annotations
@@ -44,15 +45,19 @@ from tools.rehearsal.run import (
     read_journal,
 )
 from tools.rehearsal.scenarios import (
+    HOST_SERVICES_CATALOG,
+    Progress,
     Report,
     fleet_catalog,
+    host_services_catalog,
     kubeconfig,
     rehearse_existing_host,
     rehearse_fleet,
+    rehearse_host_services,
     rehearse_kind_host,
     rehearse_team_data,
 )
-from tools.rehearsal.standin import JOURNAL_ENV
+from tools.rehearsal.standin import CLUSTER_OBJECTS_ENV, JOURNAL_ENV, cluster_object
 from tools.rehearsal.values import UNKNOWN
 
 pytestmark = pytest.mark.rehearsal
@@ -119,6 +124,23 @@ TEAM_DATA_CHECKS = [
     "destroy runs in reverse dependency order",
     "destroy removes the kubeconfig files",
 ]
+HOST_SERVICES_CHECKS = [
+    "first deploy: every stack's state holds exactly its JSON's resources",
+    "first deploy: every cross-stack output was read",
+    "first deploy: stacks applied in dependency order",
+    "first deploy: kubeconfig files exist with mode 0600",
+    "installed services: each pinned chart, and the platform's objects applied after it",
+    "provided services: no release, only reads of the named objects on their host",
+    "tenants: their vcluster applied after their host's services",
+    "tenants: the TLS route names the Gateway read through the services stack's state",
+    "every object reached its host's API server",
+    "a provided object that is not there fails the plan, naming it",
+    "with the object back, the plan shows no changes",
+    "destroy empties every state",
+    "destroy runs in reverse dependency order",
+    "destroy removes the kubeconfig files",
+    "destroy leaves nothing on any host",
+]
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +170,11 @@ def fleet(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Report:
 @pytest.fixture(scope="module")
 def team_data(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Report:
     return rehearse_team_data(tmp_path_factory.mktemp("team-data"), engine)
+
+
+@pytest.fixture(scope="module")
+def host_services(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return rehearse_host_services(tmp_path_factory.mktemp("host-services"), engine)
 
 
 def test_the_engine_is_opentofu_when_installed_else_terraform(engine: Engine) -> None:
@@ -190,6 +217,41 @@ def test_the_team_data_scenario_runs_every_check(team_data: Report) -> None:
 @pytest.mark.parametrize("check", TEAM_DATA_CHECKS)
 def test_team_data(team_data: Report, check: str) -> None:
     assert team_data.checks[check] == []
+
+
+def test_the_host_services_scenario_runs_every_check(host_services: Report) -> None:
+    assert list(host_services.checks) == HOST_SERVICES_CHECKS
+
+
+@pytest.mark.parametrize("check", HOST_SERVICES_CHECKS)
+def test_host_services(host_services: Report, check: str) -> None:
+    assert host_services.checks[check] == []
+
+
+def test_the_host_services_scenario_rehearses_the_fixture() -> None:
+    kubeconfigs = {host: Path(f"~/.kube/{host}") for host in ("prod-eu", "prod-us")}
+    rehearsed = parse_catalog(host_services_catalog(kubeconfigs))
+    assert rehearsed == load_catalog(HOST_SERVICES_CATALOG)
+
+
+def test_the_command_runs_only_the_scenarios_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ran: list[str] = []
+
+    def scenario(name: str) -> rehearse.Scenario:
+        def run(root: Path, engine: Engine, catalog: str, progress: Progress) -> Report:
+            ran.append(name)
+            return Report(name)
+
+        return run
+
+    for name in rehearse.SCENARIOS:
+        monkeypatch.setitem(rehearse.SCENARIOS, name, scenario(name))
+    monkeypatch.setattr(rehearse, "find_engine", lambda: Engine("Terraform", "true"))
+    assert rehearse.main(["--scenario", "host-services", "--keep", str(tmp_path)]) == 0
+    assert ran == ["host-services"]
+    assert "rehearsal: 0 of 0 checks hold" in capsys.readouterr().out
 
 
 def test_the_fleet_scenario_rehearses_the_example_fleet() -> None:
@@ -239,11 +301,14 @@ def run_engine(
     tmp_path: Path,
     *verbs: str,
     journal: Path | None = None,
+    cluster_objects: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     (tmp_path / "main.tf.json").write_text(json.dumps({**PROVIDERS, **stack}))
     env = engine_env(cli_config, tmp_path)
     if journal is not None:
         env[JOURNAL_ENV] = str(journal)
+    if cluster_objects is not None:
+        env[CLUSTER_OBJECTS_ENV] = str(cluster_objects)
     result = run_command(
         [engine.binary, "init", "-input=false", "-no-color"], cwd=tmp_path, env=env, timeout=300
     )
@@ -388,6 +453,50 @@ def test_plan_refuses_a_context_the_kubeconfig_does_not_have(
     assert f"stand-in: context 'kind-dev-b' is not in kubeconfig {files['dev-a']}" in (
         result.stderr.replace("\n", " ")
     )
+
+
+# --- a read of an object its cluster does not have fails, as with the real provider ----------
+
+GATEWAY = cluster_object("gateway.networking.k8s.io/v1", "Gateway", "shared", "ingress")
+
+
+@pytest.mark.parametrize(
+    ("listing", "found"),
+    [
+        pytest.param({SERVERS["dev-a"]: [GATEWAY]}, True, id="listed-on-its-cluster"),
+        pytest.param({SERVERS["dev-a"]: []}, False, id="not-listed"),
+        pytest.param({SERVERS["dev-b"]: [GATEWAY]}, False, id="listed-on-another-cluster-only"),
+        pytest.param(None, True, id="without-a-listing-every-object-is-there"),
+    ],
+)
+def test_a_resource_read_finds_only_the_cluster_objects_listed_for_its_cluster(
+    engine: Engine,
+    cli_config: Path,
+    tmp_path: Path,
+    listing: dict[str, list[dict[str, str | None]]] | None,
+    found: bool,
+) -> None:
+    files = host_kubeconfigs(tmp_path)
+    metadata = {"name": GATEWAY["name"], "namespace": GATEWAY["namespace"]}
+    read = {"api_version": GATEWAY["api_version"], "kind": GATEWAY["kind"], "metadata": metadata}
+    stack = {
+        "provider": {"kubernetes": [{"config_path": str(files["dev-a"])}]},
+        "data": {"kubernetes_resource": {"gateway": read}},
+    }
+    objects = None
+    if listing is not None:
+        objects = tmp_path / "cluster-objects.json"
+        objects.write_text(json.dumps(listing))
+    stack_dir = tmp_path / "stack"
+    stack_dir.mkdir()
+    result = run_engine(engine, cli_config, stack, stack_dir, "plan", cluster_objects=objects)
+    said = " ".join(result.stderr.split())
+    if found:
+        assert result.returncode == 0, result.stdout + result.stderr
+    else:
+        # The real provider returns no object and no error; the engine fails the read.
+        assert result.returncode == 1
+        assert "a null value for data.kubernetes_resource.gateway." in said
 
 
 # --- the stand-ins replace what the real providers replace ---------------------------------

@@ -35,6 +35,7 @@ def plan(settings: DeliveryService) -> ServicePlan:
                     kind="CustomResourceDefinition",
                     name="applications.argoproj.io",
                 ),
+                Reference(api_version="v1", kind="Namespace", name=settings.namespace),
             ),
             outputs=outputs,
         )

@@ -17,6 +17,7 @@ PROMETHEUS_PODS: Final = {
     "operator.prometheus.io/name": f"{RELEASE}-prometheus",
 }
 SERVICE_MONITOR_CRD: Final = "servicemonitors.monitoring.coreos.com"
+POD_MONITOR_CRD: Final = "podmonitors.monitoring.coreos.com"
 
 
 def chart_values(settings: MetricsService) -> dict[str, Any]:
@@ -64,6 +65,12 @@ def plan(settings: MetricsService) -> ServicePlan:
                     kind="CustomResourceDefinition",
                     name=SERVICE_MONITOR_CRD,
                 ),
+                Reference(
+                    api_version="apiextensions.k8s.io/v1",
+                    kind="CustomResourceDefinition",
+                    name=POD_MONITOR_CRD,
+                ),
+                Reference(api_version="v1", kind="Namespace", name=settings.namespace),
             ),
             outputs=outputs,
         )

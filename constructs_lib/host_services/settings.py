@@ -319,6 +319,10 @@ class HostServices(StrictModel):
     def installed(self) -> tuple[str, ...]:
         return tuple(n for n, s in self.turned_on().items() if not s.provided)
 
+    def provided_only(self) -> HostServices:
+        """The same host's services without those the platform installs."""
+        return self.model_copy(update=dict.fromkeys(self.installed()))
+
     @model_validator(mode="after")
     def _acme_answers_through_the_gateway(self) -> Self:
         if self.certificates and self.certificates.acme and self.gateway is None:

@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -21,7 +21,7 @@ from constructs_lib.paths import PROJECT_ROOT
 from synthesis.inputs import copy_app_code
 from synthesis.quiet_jsii import QUIET_JSII_ENV
 from tools.rehearsal import mirror
-from tools.rehearsal.standin import JOURNAL_ENV
+from tools.rehearsal.standin import CLUSTER_OBJECTS_ENV, JOURNAL_ENV
 
 #: Any single CLI or engine command; a rehearsal that hangs is a failure, not a wait.
 COMMAND_TIMEOUT_S: Final = 600
@@ -99,6 +99,8 @@ class Workspace:
         self.engine = engine
         self.checkout = root / "checkout"
         self.journal = root / "journal.jsonl"
+        #: The objects each cluster already has, once `list_cluster_objects` wrote them.
+        self.cluster_objects: Path | None = None
         # The app, and the tools for restore-kubeconfigs.
         copy_app_code(self.checkout, extra=("tools",))
         self.cli_config = mirror.install(root / "providers")
@@ -125,6 +127,9 @@ class Workspace:
             **QUIET_JSII_ENV,
         )
         env[JOURNAL_ENV] = str(self.journal)
+        env.pop(CLUSTER_OBJECTS_ENV, None)
+        if self.cluster_objects is not None:
+            env[CLUSTER_OBJECTS_ENV] = str(self.cluster_objects)
         return env
 
     def _run(self, argv: list[str], *, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -151,6 +156,14 @@ class Workspace:
 
     def use_catalog(self, text: str) -> None:
         (self.checkout / "platform.yaml").write_text(text, encoding="utf-8")
+
+    def list_cluster_objects(self, objects: Mapping[str, Sequence[Mapping[str, Any]]]) -> None:
+        """The objects each cluster (by API server) already has, as the stand-ins'
+        `data.kubernetes_resource` finds them from now on (`standin.cluster_object`); any
+        other object it reads is not there."""
+        self.cluster_objects = self.root / "cluster-objects.json"
+        listing = {server: list(found) for server, found in objects.items()}
+        self.cluster_objects.write_text(json.dumps(listing, indent=2), encoding="utf-8")
 
     def cdktf(self, verb: str, stacks: tuple[str, ...] = ("*",)) -> list[Change]:
         """`cdktf <verb> <stacks> --auto-approve` (every stack unless named); return the
@@ -186,12 +199,16 @@ class Workspace:
     def validate(self, stack: str) -> subprocess.CompletedProcess[str]:
         return self._run([self.engine.binary, "validate", "-no-color"], cwd=self.stack_dir(stack))
 
-    def plan_exit_code(self, stack: str) -> int:
-        """0: no changes, 2: changes (the engine's -detailed-exitcode), 1: error."""
+    def plan(self, stack: str) -> subprocess.CompletedProcess[str]:
+        """`plan -detailed-exitcode` of the stack: exit 0, no changes; 2, changes; 1, error."""
         return self._run(
             [self.engine.binary, "plan", "-input=false", "-no-color", "-detailed-exitcode"],
             cwd=self.stack_dir(stack),
-        ).returncode
+        )
+
+    def plan_exit_code(self, stack: str) -> int:
+        """0: no changes, 2: changes (the engine's -detailed-exitcode), 1: error."""
+        return self.plan(stack).returncode
 
     def saved_plan(self, stack: str) -> Path:
         """`plan -out` of the stack as its JSON stands, then `show -json` of that plan, as

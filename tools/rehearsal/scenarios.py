@@ -28,7 +28,18 @@ from catalog.data_guard import (
 from catalog.loader import CatalogError, load_catalog, parse_catalog
 from catalog.model import Catalog
 from catalog.platform import ExistingHost, KindHost
-from catalog.stack_names import KIND_STACK, is_host_stack, kind_stack, team_stacks
+from catalog.stack_names import (
+    KIND_STACK,
+    host_services_stack,
+    is_host_stack,
+    kind_stack,
+    team_stacks,
+    vcluster_stack,
+)
+from constructs_lib import versions
+from constructs_lib.host_services.plans import HostFacts, service_plans
+from constructs_lib.host_services.settings import HostServices
+from constructs_lib.paths import PROJECT_ROOT
 from constructs_lib.postgres_props import DATABASE_CHART
 from tools.rehearsal.run import (
     Change,
@@ -46,7 +57,7 @@ from tools.rehearsal.run import (
     stacks_changed,
     state_matches_json,
 )
-from tools.rehearsal.standin import cluster_of
+from tools.rehearsal.standin import cluster_object, cluster_of
 
 #: A team added in a later pull request (KIND host: its port is pinned inside the pool).
 ADDED_TEAM: Final = """
@@ -777,4 +788,477 @@ def rehearse_team_data(root: Path, engine: Engine, progress: Progress = quiet) -
     )
     _rename_a_database_release(ws, report, progress, catalog)
     _destroy(ws, report, progress)
+    return report
+
+
+# --- host services: installed, provided, and the tenants routed through them ----------------
+
+#: The catalog the scenario deploys, with its existing hosts' kubeconfigs made in the scratch
+#: directory.
+HOST_SERVICES_CATALOG: Final = PROJECT_ROOT / "tests" / "fixtures" / "host-services.yaml"
+PROD_US_SERVER: Final = "https://prod-us.example.com:6443"
+#: The host that installs every service, and the one that provides every service itself.
+INSTALLING_HOST: Final = "prod-eu"
+PROVIDING_HOST: Final = "prod-us"
+#: Each service's pinned chart (constructs_lib/versions.py): repository, chart, version.
+SERVICE_CHARTS: Final = {
+    "gateway": (
+        versions.ENVOY_GATEWAY_CHART_REPOSITORY,
+        "gateway-helm",
+        versions.ENVOY_GATEWAY_CHART_VERSION,
+    ),
+    "certificates": (
+        versions.CERT_MANAGER_CHART_REPOSITORY,
+        "cert-manager",
+        versions.CERT_MANAGER_CHART_VERSION,
+    ),
+    "metrics": (
+        versions.KUBE_PROMETHEUS_STACK_CHART_REPOSITORY,
+        "kube-prometheus-stack",
+        versions.KUBE_PROMETHEUS_STACK_CHART_VERSION,
+    ),
+    "policy": (versions.KYVERNO_CHART_REPOSITORY, "kyverno", versions.KYVERNO_CHART_VERSION),
+    "secrets": (
+        versions.EXTERNAL_SECRETS_CHART_REPOSITORY,
+        "external-secrets",
+        versions.EXTERNAL_SECRETS_CHART_VERSION,
+    ),
+    "delivery": (versions.ARGO_CD_CHART_REPOSITORY, "argo-cd", versions.ARGO_CD_CHART_VERSION),
+}
+#: Our own chart of the platform's objects, in a checkout; and the kinds of the objects its
+#: release holds for each service that has some (metrics and delivery have none).
+PLATFORM_OBJECTS_DIR: Final = Path("constructs_lib", "host_services", "platform-objects")
+PLATFORM_OBJECT_KINDS: Final = {
+    "gateway": {"EnvoyProxy", "GatewayClass", "Gateway"},
+    "certificates": {"ClusterIssuer"},
+    "policy": {"ValidatingPolicy"},
+    "secrets": {"ClusterSecretStore"},
+}
+#: The Gateway each host's tenants route their API server through: name, namespace, listener
+#: (prod-eu: the one the platform installs; prod-us: the one the catalog names).
+TENANT_GATEWAYS: Final = {
+    INSTALLING_HOST: ("platform", "envoy-gateway-system", "vcluster-api"),
+    PROVIDING_HOST: ("shared", "ingress", "tls"),
+}
+#: The provided object the negative control takes off its cluster.
+MISSING_OBJECT: Final = cluster_object(
+    "gateway.networking.k8s.io/v1", "Gateway", "shared", namespace="ingress"
+)
+
+
+def host_services_catalog(kubeconfigs: Mapping[str, Path]) -> str:
+    """tests/fixtures/host-services.yaml, each existing host reached through its kubeconfig
+    in `kubeconfigs` (host -> file)."""
+    data = yaml.safe_load(HOST_SERVICES_CATALOG.read_text(encoding="utf-8"))
+    for host, path in kubeconfigs.items():
+        data["platform"]["hosts"][host]["kubeconfig_path"] = str(path)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def provided_objects(services: HostServices) -> list[dict[str, str | None]]:
+    """What a host that runs these services itself has: exactly what the plans of its
+    provided services read back (the Gateway, the ClusterIssuer, the ClusterSecretStore, the
+    CRDs and namespaces of Prometheus and Argo CD; a provided policy engine is named by
+    nothing)."""
+    plans = service_plans(services.provided_only(), HostFacts(domain=None, labels={}))
+    return [
+        cluster_object(r.api_version, r.kind, r.name, r.namespace)
+        for plan in plans.values()
+        for r in plan.references
+    ]
+
+
+def _state_resources(ws: Workspace, stack: str) -> list[dict[str, Any]]:
+    return list(ws.state(stack).get("resources", []))
+
+
+def _releases(ws: Workspace, stack: str) -> list[dict[str, Any]]:
+    """The attributes of every Helm release in the stack's state."""
+    return [
+        dict(r["instances"][0]["attributes"])
+        for r in _state_resources(ws, stack)
+        if r["mode"] == "managed" and r["type"] == "helm_release"
+    ]
+
+
+def _object_name(release: Mapping[str, Any]) -> str:
+    """How the stand-ins' journal names a release: `namespace/name`."""
+    return f"{release['namespace']}/{release['name']}"
+
+
+def _of_platform_objects(ws: Workspace, stack: str, release: Mapping[str, Any]) -> bool:
+    """The release's chart is our platform-objects chart, as its path leads from the stack's
+    directory (where the engine and the helm provider run) in the checkout."""
+    chart = (ws.stack_dir(stack) / str(release["chart"])).resolve()
+    return (
+        chart == (ws.checkout / PLATFORM_OBJECTS_DIR).resolve() and (chart / "Chart.yaml").is_file()
+    )
+
+
+def _installed_services(ws: Workspace, catalog: Catalog, changes: list[Change]) -> list[str]:
+    """On every host, each service it installs is its pinned chart's release, and the
+    platform's objects (for the services that have some) a release of our own chart in the
+    same namespace, created after the chart's release."""
+    created = {
+        (c.stack, c.object_name): i
+        for i, c in enumerate(changes)
+        if c.type == "helm_release" and c.action == "create"
+    }
+    problems = []
+    for host_name, host in catalog.platform.named_hosts.items():
+        installed = host.services.installed()
+        if not installed:
+            continue
+        stack = host_services_stack(host_name)
+        releases = _releases(ws, stack)
+        ours = [r for r in releases if _of_platform_objects(ws, stack, r)]
+        charts = [r for r in releases if r not in ours]
+        problems += [
+            f"{stack}: {_object_name(r)}: chart {r['chart']} is not our platform-objects chart"
+            for r in charts
+            if Path(str(r["chart"])).name == PLATFORM_OBJECTS_DIR.name
+        ]
+        expected = {SERVICE_CHARTS[s][1] for s in installed}
+        problems += [
+            f"{stack}: a release of {r['chart']} no installed service asked for"
+            for r in charts
+            if r["chart"] not in expected
+        ]
+        for service in installed:
+            repository, chart, version = SERVICE_CHARTS[service]
+            found = [r for r in charts if r["chart"] == chart]
+            if len(found) != 1:
+                problems.append(f"{stack}: {len(found)} releases of {chart}, not 1 ({service})")
+                continue
+            (release,) = found
+            if (release.get("repository"), release.get("version")) != (repository, version):
+                problems.append(
+                    f"{stack}: {chart} from {release.get('repository')} "
+                    f"{release.get('version')}, not {repository} {version}"
+                )
+            objects = [r for r in ours if r["namespace"] == release["namespace"]]
+            kinds = PLATFORM_OBJECT_KINDS.get(service)
+            if kinds is None:
+                problems += [
+                    f"{stack}: {_object_name(r)}: {service} has no objects" for r in objects
+                ]
+                continue
+            if len(objects) != 1:
+                problems.append(f"{stack}: {len(objects)} platform-objects releases for {service}")
+                continue
+            held = {o.get("kind") for o in release_values(objects[0]).get("objects") or []}
+            if not kinds <= held:
+                problems.append(
+                    f"{stack}: {_object_name(objects[0])} lacks {', '.join(sorted(kinds - held))}"
+                )
+            chart_at = created.get((stack, _object_name(release)))
+            objects_at = created.get((stack, _object_name(objects[0])))
+            if chart_at is None or objects_at is None or objects_at < chart_at:
+                problems.append(
+                    f"{stack}: {_object_name(objects[0])} was not created after "
+                    f"{_object_name(release)}"
+                )
+    return problems
+
+
+def _reads(ws: Workspace, stack: str) -> list[dict[str, str | None]]:
+    """The objects the stack's `data.kubernetes_resource` reads found, from its state."""
+    found = []
+    for resource in _state_resources(ws, stack):
+        if resource["mode"] == "data" and resource["type"] == "kubernetes_resource":
+            attributes = resource["instances"][0]["attributes"]
+            (metadata,) = attributes["metadata"]
+            found.append(
+                cluster_object(
+                    attributes["api_version"],
+                    attributes["kind"],
+                    metadata["name"],
+                    metadata.get("namespace"),
+                )
+            )
+    return found
+
+
+def _sorted_objects(objects: list[dict[str, str | None]]) -> list[str]:
+    return sorted(json.dumps(o, sort_keys=True) for o in objects)
+
+
+def _provided_services(ws: Workspace, catalog: Catalog, changes: list[Change]) -> list[str]:
+    """A host's provided services are reads of the objects it must have and nothing else: on
+    a host that provides every service, the stack has no resource at all and applied nothing.
+    The stand-ins find those objects on the host's own API server alone (the listing names no
+    other), so the reads went there."""
+    problems = []
+    for host_name, host in catalog.platform.named_hosts.items():
+        if not host.services.turned_on():
+            continue
+        stack = host_services_stack(host_name)
+        expected, read = provided_objects(host.services), _reads(ws, stack)
+        if _sorted_objects(read) != _sorted_objects(expected):
+            problems.append(
+                f"{stack}: read {_sorted_objects(read)}, not {_sorted_objects(expected)}"
+            )
+        if host.services.installed():
+            continue
+        problems += [
+            f"{stack}: {r['mode']} {r['type']}.{r['name']} is in its state"
+            for r in _state_resources(ws, stack)
+            if not (r["mode"] == "data" and r["type"] == "kubernetes_resource")
+        ]
+        problems += [
+            f"{stack}: applied {c.action} {c.type} {c.object_name}"
+            for c in changes
+            if c.stack == stack
+        ]
+    return problems
+
+
+def _gateway_tenants(catalog: Catalog) -> list[tuple[str, str, str]]:
+    """(tenant, host, the host's domain) for every tenant whose API server is a route on its
+    host's gateway."""
+    found = []
+    for tenant in catalog.tenants:
+        host_name = catalog.placement_of(tenant).host
+        host = catalog.platform.named_hosts[host_name]
+        if isinstance(host, ExistingHost) and host.exposure == "gateway":
+            found.append((tenant.name, host_name, host.domain))
+    return found
+
+
+def _remote_outputs(ws: Workspace, stack: str, producer: str) -> dict[str, Any] | None:
+    """The outputs of `producer` the stack's `terraform_remote_state` read, from its state."""
+    for resource in _state_resources(ws, stack):
+        if resource["type"] != "terraform_remote_state":
+            continue
+        attributes = resource["instances"][0]["attributes"]
+        path = (ws.stack_dir(stack) / attributes["config"]["value"]["path"]).resolve()
+        if path == ws.state_path(producer):
+            return dict(attributes.get("outputs", {}).get("value") or {})
+    return None
+
+
+def _after_their_hosts_services(
+    ws: Workspace, catalog: Catalog, changes: list[Change]
+) -> list[str]:
+    """Each tenant's vcluster stack changed nothing before its host's services stack had
+    finished; where that stack applies nothing (every service provided), the vcluster stack
+    read the outputs that stack's state holds, which only its apply writes, so it was planned
+    after that apply."""
+    positions: dict[str, list[int]] = {}
+    for index, change in enumerate(changes):
+        positions.setdefault(change.stack, []).append(index)
+    routed = {tenant for tenant, _, _ in _gateway_tenants(catalog)}
+    problems = []
+    for tenant in catalog.tenants:
+        host = catalog.placement_of(tenant).host
+        if not catalog.platform.named_hosts[host].services.turned_on():
+            continue
+        services, vcluster = host_services_stack(host), vcluster_stack(tenant.name)
+        if vcluster not in positions:
+            problems.append(f"{vcluster} applied nothing")
+            continue
+        if services in positions and max(positions[services]) > min(positions[vcluster]):
+            problems.append(f"{vcluster} changed before {services} had finished")
+        if tenant.name not in routed:
+            if services not in positions:
+                problems.append(f"{services} applied nothing, and {vcluster} reads nothing of it")
+            continue
+        read = _remote_outputs(ws, vcluster, services)
+        written = {k: v["value"] for k, v in ws.state(services).get("outputs", {}).items()}
+        if read is None:
+            problems.append(f"{vcluster} did not read the state of {services}")
+        elif not written or read != written:
+            problems.append(f"{vcluster} read {read} of {services}, whose state holds {written}")
+    return problems
+
+
+def _vcluster_release(ws: Workspace, stack: str) -> dict[str, Any] | None:
+    return next((r for r in _releases(ws, stack) if r["chart"] == "vcluster"), None)
+
+
+def _installed_gateway(ws: Workspace, host: str) -> dict[str, Any] | None:
+    """The Gateway the host's platform-objects release holds, if any."""
+    stack = host_services_stack(host)
+    for release in _releases(ws, stack):
+        if _of_platform_objects(ws, stack, release):
+            for item in release_values(release).get("objects") or []:
+                if item.get("kind") == "Gateway":
+                    return dict(item)
+    return None
+
+
+def _json_parent_refs(ws: Workspace, stack: str) -> list[Any]:
+    """The tlsRoute parentRefs of the vcluster release in the stack's synthesized JSON."""
+    for release in ws.stack_json(stack)["resource"]["helm_release"].values():
+        if release["chart"] == "vcluster":
+            route = release_values(release).get("controlPlane", {}).get("tlsRoute", {})
+            return list(route.get("parentRefs") or [])
+    return []
+
+
+def _routed_through_state(ws: Workspace, catalog: Catalog) -> list[str]:
+    """Each routed tenant's applied vcluster values attach its TLS route to its host's Gateway
+    by the names resolved from the services stack's state: in the JSON they are references to
+    it, in the state the names themselves; on a host that installs the gateway, they name the
+    Gateway and listener its platform-objects release holds."""
+    problems = []
+    tenants = _gateway_tenants(catalog)
+    for host in sorted(TENANT_GATEWAYS.keys() - {h for _, h, _ in tenants}):
+        problems.append(f"no tenant on {host} is routed through its gateway")
+    for tenant, host, domain in tenants:
+        stack = vcluster_stack(tenant)
+        name, namespace, listener = TENANT_GATEWAYS[host]
+        expected = [
+            {
+                "group": "gateway.networking.k8s.io",
+                "kind": "Gateway",
+                "name": name,
+                "namespace": namespace,
+                "sectionName": listener,
+            }
+        ]
+        release = _vcluster_release(ws, stack)
+        if release is None:
+            problems.append(f"{stack}: no vcluster release in its state")
+            continue
+        route = release_values(release).get("controlPlane", {}).get("tlsRoute") or {}
+        if route.get("parentRefs") != expected:
+            problems.append(f"{stack}: parentRefs {route.get('parentRefs')}, not {expected}")
+        if route.get("host") != f"{tenant}.{domain}":
+            problems.append(f"{stack}: the route's host is {route.get('host')!r}")
+        references = [
+            str(ref.get(key, ""))
+            for ref in _json_parent_refs(ws, stack)
+            for key in ("name", "namespace", "sectionName")
+        ]
+        if not references or not all(
+            r.startswith("${") and "terraform_remote_state" in r for r in references
+        ):
+            problems.append(f"{stack}: its JSON's parentRefs are not cross-stack references")
+        if host != INSTALLING_HOST:
+            continue
+        gateway = _installed_gateway(ws, host)
+        listeners = {
+            item.get("name"): item for item in (gateway or {}).get("spec", {}).get("listeners", [])
+        }
+        metadata = (gateway or {}).get("metadata", {})
+        if (metadata.get("name"), metadata.get("namespace")) != (name, namespace):
+            problems.append(f"{host}: the installed Gateway is {metadata}, not {namespace}/{name}")
+        elif (listeners.get(listener) or {}).get("tls", {}).get("mode") != "Passthrough":
+            problems.append(f"{host}: the installed Gateway has no passthrough listener {listener}")
+    return problems
+
+
+def _stacks_on_clusters(ws: Workspace) -> set[str]:
+    """The stacks whose JSON applies Kubernetes objects or Helm releases."""
+    return {
+        stack
+        for stack in iter_stacks(ws)
+        if any(
+            t == "helm_release" or t.startswith("kubernetes_")
+            for t in ws.stack_json(stack).get("resource", {})
+        )
+    }
+
+
+def _data_source_reading(ws: Workspace, stack: str, wanted: Mapping[str, Any]) -> str | None:
+    """The address of the stack's `data.kubernetes_resource` that reads `wanted`."""
+    for key, read in ws.stack_json(stack).get("data", {}).get("kubernetes_resource", {}).items():
+        metadata = read["metadata"]
+        found = cluster_object(
+            read["api_version"], read["kind"], metadata["name"], metadata.get("namespace")
+        )
+        if found == wanted:
+            return f"data.kubernetes_resource.{key}"
+    return None
+
+
+def _a_provided_object_missing(
+    ws: Workspace, report: Report, progress: Progress, catalog: Catalog, server: str
+) -> None:
+    """Take one provided object off the providing host's cluster: the plan of its services
+    stack fails, naming the read of that object (and no other); with it back, the plan shows
+    no changes."""
+    stack = host_services_stack(PROVIDING_HOST)
+    listed = provided_objects(catalog.platform.named_hosts[PROVIDING_HOST].services)
+    address = _data_source_reading(ws, stack, MISSING_OBJECT)
+    others = [_data_source_reading(ws, stack, o) for o in listed if o != MISSING_OBJECT]
+    with _Timed(progress, f"plan {stack} without {MISSING_OBJECT['kind']} on its cluster"):
+        ws.list_cluster_objects({server: [o for o in listed if o != MISSING_OBJECT]})
+        missing = ws.plan(stack)
+        ws.list_cluster_objects({server: listed})
+        back = ws.plan(stack)
+    errors = " ".join(missing.stderr.split())
+    problems = [] if MISSING_OBJECT in listed else [f"the catalog provides no {MISSING_OBJECT}"]
+    if address is None:
+        problems.append(f"{stack} reads no {MISSING_OBJECT}")
+    elif missing.returncode != 1:
+        problems.append(f"the plan exited {missing.returncode}, not 1: {errors}")
+    elif address not in errors:
+        problems.append(f"the plan's errors do not name {address}: {errors}")
+    problems += [f"the plan's errors name {a} too" for a in others if a and a in errors]
+    report.check("a provided object that is not there fails the plan, naming it", problems)
+    report.check(
+        "with the object back, the plan shows no changes",
+        [] if back.returncode == 0 else [f"the plan exited {back.returncode}: {back.stderr}"],
+    )
+
+
+def rehearse_host_services(root: Path, engine: Engine, progress: Progress = quiet) -> Report:
+    """tests/fixtures/host-services.yaml: a KIND host and an existing one that install their
+    services, an existing one that provides every service; deploy, a provided object taken
+    away, destroy."""
+    report = Report("host services: installed, provided, and the tenants routed through them")
+    ws = Workspace(root, engine)
+    kubeconfigs = {INSTALLING_HOST: root / "prod-eu-kubeconfig.yaml"}
+    kubeconfigs[PROVIDING_HOST] = root / "prod-us-kubeconfig.yaml"
+    kubeconfigs[INSTALLING_HOST].write_text(
+        kubeconfig({"staging": STAGING_SERVER, "prod-eu": PROD_EU_SERVER}, current="staging"),
+        "utf-8",
+    )
+    kubeconfigs[PROVIDING_HOST].write_text(
+        kubeconfig({"prod-us": PROD_US_SERVER}, current="prod-us"), "utf-8"
+    )
+    text = host_services_catalog(kubeconfigs)
+    catalog = parse_catalog(text)
+    ws.use_catalog(text)
+    # The providing host's cluster has the objects its catalog entry names, and nothing else
+    # anywhere is found by a read.
+    provided = provided_objects(catalog.platform.named_hosts[PROVIDING_HOST].services)
+    ws.list_cluster_objects({PROD_US_SERVER: provided})
+    with _Timed(progress, "deploy hosts with services") as step:
+        changes = ws.deploy()
+        step.detail = f": {len(set(ws.manifest()))} stacks, {len(changes)} changes"
+    _deploy_checks(ws, report, changes, "first deploy")
+    report.check(
+        "installed services: each pinned chart, and the platform's objects applied after it",
+        _installed_services(ws, catalog, changes),
+    )
+    report.check(
+        "provided services: no release, only reads of the named objects on their host",
+        _provided_services(ws, catalog, changes),
+    )
+    report.check(
+        "tenants: their vcluster applied after their host's services",
+        _after_their_hosts_services(ws, catalog, changes),
+    )
+    report.check(
+        "tenants: the TLS route names the Gateway read through the services stack's state",
+        _routed_through_state(ws, catalog),
+    )
+    servers = _api_servers(ws, catalog)
+    placed = {s: h for s, h in catalog.stack_hosts().items() if s in _stacks_on_clusters(ws)}
+    report.check(
+        "every object reached its host's API server",
+        placement_problems(hosts_holding(ws.changes(), servers), placed),
+    )
+    _a_provided_object_missing(ws, report, progress, catalog, PROD_US_SERVER)
+    _destroy(ws, report, progress)
+    report.check(
+        "destroy leaves nothing on any host",
+        [
+            f"{stack}: still held by {', '.join(sorted(hosts))}"
+            for stack, hosts in sorted(hosts_holding(ws.changes(), servers).items())
+        ],
+    )
     return report

@@ -13,7 +13,11 @@ machine, what the real provider does there, because the next stack depends on it
 - `local_file`/`local_sensitive_file` write, read back and delete their file, with its mode;
 - a kubernetes or helm provider refuses a `config_path` that does not exist, or a context
   the file does not have (as the real ones do once they first talk to the cluster), so a
-  missing hand-over file fails the plan.
+  missing hand-over file fails the plan;
+- `data.kubernetes_resource`, when $STANDIN_CLUSTER_OBJECTS names a listing of the objects
+  each cluster has, finds only those on the cluster the provider talks to, and answers
+  anything else as the real provider answers an object that is not there (see
+  `_not_there`); without a listing, every object it reads is there.
 
 Every resource is replaced (deleted, then created anew) when an argument changes that makes
 the real provider replace it, and updated in place otherwise: `replacements.REPLACING` holds
@@ -55,6 +59,10 @@ from tools.rehearsal.values import UNKNOWN, deterministic_filler, fill, plan, se
 
 #: Where the stand-ins record every change they apply (the rehearsal reads it for ordering).
 JOURNAL_ENV = "STANDIN_JOURNAL"
+#: A JSON file of the objects each cluster already has (API server -> a list of
+#: `{api_version, kind, name, namespace}`), for `data.kubernetes_resource`; unset: every
+#: object it reads is there, as before.
+CLUSTER_OBJECTS_ENV = "STANDIN_CLUSTER_OBJECTS"
 
 _NESTING = {"single": 1, "list": 2, "set": 3, "map": 4, "group": 5}
 
@@ -242,6 +250,39 @@ def _data_source(
     return fill(block, state, deterministic_filler(seed_of(type_name, config)))
 
 
+def cluster_object(
+    api_version: str, kind: str, name: str, namespace: str | None = None
+) -> dict[str, str | None]:
+    """One object as the listing of $STANDIN_CLUSTER_OBJECTS names it."""
+    return {"api_version": api_version, "kind": kind, "name": name, "namespace": namespace}
+
+
+class ListingError(Exception):
+    """$STANDIN_CLUSTER_OBJECTS names a file that is not there."""
+
+
+def _not_there(type_name: str, config: dict[str, Any], cluster: str | None) -> bool:
+    """The object a `data.kubernetes_resource` reads is not on `cluster`, by the listing.
+
+    The real provider (kubernetes 2.38.0, manifest/provider/datasource.go) answers a read
+    whose GET is NotFound with no state and no diagnostic; the engine then fails the read
+    itself ("Provider produced null object ... for data.kubernetes_resource.<name>"). So a
+    stand-in that does not find the object answers the same, and the engine says the rest.
+    """
+    listing = os.environ.get(CLUSTER_OBJECTS_ENV)
+    if type_name != "kubernetes_resource" or not listing:
+        return False
+    path = Path(listing)
+    if not path.is_file():
+        raise ListingError(f"stand-in: the cluster objects listing {listing} does not exist")
+    objects = json.loads(path.read_text(encoding="utf-8")).get(cluster or "", [])
+    (metadata,) = config["metadata"]
+    wanted = cluster_object(
+        config["api_version"], config["kind"], metadata["name"], metadata.get("namespace")
+    )
+    return wanted not in objects
+
+
 def _cluster_settings(config: dict[str, Any]) -> dict[str, Any]:
     """The kubeconfig settings of a kubernetes provider, or of a helm provider's `kubernetes`."""
     nested = config.get("kubernetes")
@@ -423,6 +464,11 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
 
     def ReadDataSource(self, request: Any, context: Any) -> Any:
         config = _decode(request.config)
+        try:
+            if _not_there(request.type_name, config, self.cluster):
+                return pb.ReadDataSource.Response()
+        except ListingError as err:
+            return pb.ReadDataSource.Response(diagnostics=[_error(str(err))])
         block = self.data_sources[request.type_name]["block"]
         state = _data_source(request.type_name, config, block, self.cluster)
         return pb.ReadDataSource.Response(state=_encode(state))
