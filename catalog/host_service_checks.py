@@ -51,3 +51,16 @@ def credentials_problems(
         "credentials_from out and provide the Secret by hand"
         for host, names in lacking.items()
     ]
+
+
+def delivery_problems(
+    platform: Platform, tenants: Sequence[Tenant], placed: Mapping[str, Placed]
+) -> list[str]:
+    """One line per tenant that names a GitOps repository on a host without Argo CD."""
+    return [
+        f"{tenant.source}.gitops: host {placed[tenant.name].host!r} runs no Argo CD to deliver "
+        "it; add services: {delivery: {}} (or {delivery: {provided: true}}) to that host"
+        for tenant in tenants
+        if tenant.settings.gitops is not None
+        and platform.named_hosts[placed[tenant.name].host].services.delivery is None
+    ]

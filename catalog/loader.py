@@ -117,6 +117,7 @@ def parse_catalog(text: str, *, source: str = "<catalog>") -> Catalog:
     problems += catalog.backup_problems()
     problems += catalog.image_problems()
     problems += catalog.credentials_problems()
+    problems += catalog.delivery_problems()
     if len(problems) == 1:
         raise CatalogError(f"{source}: {problems[0]}")
     if problems:

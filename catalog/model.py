@@ -12,7 +12,11 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from catalog.backups import backup_problems
 from catalog.fields import CatalogModel
-from catalog.host_service_checks import credentials_problems, image_problems
+from catalog.host_service_checks import (
+    credentials_problems,
+    delivery_problems,
+    image_problems,
+)
 from catalog.placement import Placed, capacity_problems, place
 from catalog.platform import ExistingHost, KindHost, Platform
 from catalog.stack_names import host_services_stack, kind_stack, team_stacks
@@ -130,6 +134,9 @@ class Catalog(CatalogModel):
 
     def credentials_problems(self) -> list[str]:
         return credentials_problems(self.platform, self._tenants, self._placed)
+
+    def delivery_problems(self) -> list[str]:
+        return delivery_problems(self.platform, self._tenants, self._placed)
 
     def stacks_of_host(self, name: str) -> tuple[str, ...]:
         """The stacks of one host itself, producer first: its KIND cluster (a KIND host's),

@@ -16,6 +16,7 @@ from catalog.fields import (
     TeamName,
 )
 from constructs_lib.cache_props import CacheSettings
+from constructs_lib.gitops import GitOps
 from constructs_lib.identity import Members
 from constructs_lib.postgres_props import PostgresSettings
 from constructs_lib.resources import CONTAINER_DEFAULTS, Quota, Resources
@@ -53,6 +54,7 @@ class EnvironmentOverrides(CatalogModel):
     database: dict[str, Any] | None = None
     cache: dict[str, Any] | None = None
     egress: dict[str, Any] | None = None
+    gitops: dict[str, Any] | None = None
     decommission: bool | None = None
 
 
@@ -81,6 +83,11 @@ class Team(CatalogModel):
         default_factory=WorkloadEgress,
         description="What the team's workloads may reach beyond their vcluster; nothing by "
         "default. `public: true` for every public address, or `allow:` networks and ports.",
+    )
+    gitops: GitOps | None = Field(
+        None,
+        description="The team's deployment repository, delivered into its vcluster by the "
+        "Argo CD of its host (services.delivery).",
     )
     decommission: bool = Field(
         False, description="Allow removing this team's stateful data in the next apply."

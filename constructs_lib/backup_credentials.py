@@ -41,7 +41,7 @@ class BackupCredentialsSource:
 
 
 def backup_credentials_objects(
-    source: BackupCredentialsSource, *, release: str, host_namespace: str, admin_secret: str
+    source: BackupCredentialsSource, *, server: str, host_namespace: str, admin_secret: str
 ) -> tuple[dict[str, Any], ...]:
     """The ExternalSecret, SecretStore and PushSecret of one tenant, in its host namespace."""
     metadata = {"namespace": host_namespace}
@@ -66,7 +66,7 @@ def backup_credentials_objects(
                     "kubernetes": {
                         "remoteNamespace": source.apps_namespace,
                         "server": {
-                            "url": f"https://{release}.{host_namespace}:443",
+                            "url": server,
                             "caProvider": {
                                 "type": "Secret",
                                 "name": admin_secret,

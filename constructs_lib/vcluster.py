@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from cdktf import Postcondition, TerraformResourceLifecycle
+from cdktf import Fn, Postcondition, TerraformResourceLifecycle
 from cdktf_cdktf_provider_kubernetes.data_kubernetes_secret_v1 import (
     DataKubernetesSecretV1,
     DataKubernetesSecretV1Metadata,
 )
 from cdktf_cdktf_provider_kubernetes.namespace_v1 import NamespaceV1, NamespaceV1Metadata
+from cdktf_cdktf_provider_kubernetes.secret_v1 import SecretV1, SecretV1Metadata
 from cdktf_cdktf_provider_local.sensitive_file import SensitiveFile
 from constructs import Construct
 
 from constructs_lib import versions
 from constructs_lib.backup_credentials import backup_credentials_objects
 from constructs_lib.chart_release import chart_release
+from constructs_lib.gitops import CLUSTER_SECRET_LABEL, delivery_objects
 from constructs_lib.host_services.plan import PLATFORM_OBJECTS_CHART
 from constructs_lib.pod_security import pod_security_labels
 from constructs_lib.vcluster_network_policy import VClusterNetworkPolicy
@@ -86,7 +88,7 @@ class TeamVCluster(Construct):
                     "objects": list(
                         backup_credentials_objects(
                             props.backup_credentials,
-                            release=props.release_name,
+                            server=props.in_cluster_server,
                             host_namespace=props.host_namespace,
                             admin_secret=props.kubeconfig_secret_name,
                         )
@@ -128,12 +130,55 @@ class TeamVCluster(Construct):
                 ]
             ),
         )
+        if props.delivery is not None:
+            self._register_in_argocd(props, secret)
         self.kubeconfig_file = SensitiveFile(
             self,
             "Kubeconfig",
             filename=props.kubeconfig_path,
             content=secret.data.lookup("config"),
             file_permission="0600",
+        )
+
+    def _register_in_argocd(self, props: VClusterProps, admin: DataKubernetesSecretV1) -> None:
+        """Argo CD's cluster Secret from the vcluster's own credentials (read at apply time,
+        kept in the state only), then the team's project and application."""
+        delivery = props.delivery
+        if delivery is None:
+            return
+        labels = props.labels.as_dict()
+        tls = {
+            key: Fn.base64encode(admin.data.lookup(field))
+            for key, field in (
+                ("caData", "certificate-authority"),
+                ("certData", "client-certificate"),
+                ("keyData", "client-key"),
+            )
+        }
+        cluster = SecretV1(
+            self,
+            "ArgoCdCluster",
+            metadata=SecretV1Metadata(
+                name=delivery.cluster_secret_name,
+                namespace=delivery.argocd_namespace,
+                labels=labels | CLUSTER_SECRET_LABEL,
+            ),
+            data={
+                "name": delivery.tenant,
+                "server": delivery.server,
+                "config": Fn.jsonencode({"tlsClientConfig": {"insecure": False, **tls}}),
+            },
+        )
+        chart_release(
+            self,
+            "Delivery",
+            repository=None,
+            chart=PLATFORM_OBJECTS_CHART,
+            version=None,
+            name=f"{props.release_name}-gitops",
+            namespace=delivery.argocd_namespace,
+            values={"objects": list(delivery_objects(delivery, labels))},
+            depends_on=[cluster],
         )
 
     @property

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from constructs_lib import versions
 from constructs_lib.backup_credentials import BackupCredentialsSource
+from constructs_lib.gitops import Delivery
 from constructs_lib.labels import PlatformLabels
 from constructs_lib.paths import team_kubeconfig_path
 from constructs_lib.resources import CONTAINER_DEFAULTS, VCLUSTER_RESOURCES, Quota, Resources
@@ -163,6 +164,10 @@ class VClusterProps:
     """The host's External Secrets controller, when the platform installed it (it writes the
     backup keys into the vcluster through its API server)."""
 
+    delivery: Delivery | None = None
+    """The tenant's registration in its host's Argo CD (`gitops:`)."""
+    delivery_clients: tuple[ApiClient, ...] | None = None
+    """Argo CD's pods that talk to the vcluster, when the platform installed it."""
     scraping: Scraping | None = None
     """The host's Prometheus, when the host runs one: it scrapes the control plane (the
     chart's ServiceMonitor) and the tenant's database and cache (host PodMonitors)."""
@@ -180,6 +185,10 @@ class VClusterProps:
             if self.secrets_operator is None:
                 return None
             extra.append(self.secrets_operator)
+        if self.delivery is not None:
+            if self.delivery_clients is None:
+                return None
+            extra.extend(self.delivery_clients)
         if self.scraping is not None:
             extra.append(self.scraping.prometheus)
         return (*clients, *extra)
@@ -190,7 +199,11 @@ class VClusterProps:
 
     @property
     def host_namespace(self) -> str:
-        return f"vcluster-{self.team}"
+        return host_namespace_of(self.team)
+
+    @property
+    def in_cluster_server(self) -> str:
+        return in_cluster_server(self.team)
 
     @property
     def kubeconfig_secret_name(self) -> str:
@@ -280,6 +293,17 @@ def _distro(props: VClusterProps) -> dict[str, Any]:
     if props.oidc_args:
         distro["apiServer"] = {"extraArgs": list(props.oidc_args)}
     return distro
+
+
+def host_namespace_of(tenant: str) -> str:
+    """The host namespace of a tenant's vcluster (its release is the tenant's name)."""
+    return f"vcluster-{tenant}"
+
+
+def in_cluster_server(tenant: str) -> str:
+    """A tenant's API server as pods of its host reach it: a name its certificate carries
+    (`<release>.<namespace>`, vcluster 0.36.1 pkg/server/cert/cert.go:224-243; not `….svc`)."""
+    return f"https://{tenant}.{host_namespace_of(tenant)}:443"
 
 
 #: A tenant controls what its exporters print: a ceiling on what one scrape may ingest.

@@ -20,6 +20,8 @@ from catalog.tenant import Tenant
 from constructs_lib.backup_credentials import BackupCredentialsSource
 from constructs_lib.cache_props import CACHE_POD_LABELS, EXPORTER_PORT
 from constructs_lib.cluster_access import ClusterAccess
+from constructs_lib.gitops import Delivery
+from constructs_lib.host_services.delivery import API_CLIENT_PODS as ARGOCD_API_CLIENT_PODS
 from constructs_lib.host_services.gateway import proxy_pods
 from constructs_lib.host_services.metrics import PROMETHEUS_PODS
 from constructs_lib.host_services.secrets import CONTROLLER_PODS, NAMESPACE
@@ -47,7 +49,7 @@ from constructs_lib.vcluster_network import (
     Scraping,
     Webhook,
 )
-from constructs_lib.vcluster_props import VClusterProps
+from constructs_lib.vcluster_props import VClusterProps, in_cluster_server
 from stacks.host_services_stack import HostServicesStack
 
 
@@ -149,6 +151,30 @@ def scraping_for(catalog: Catalog, tenant: Tenant) -> Scraping | None:
     )
 
 
+def delivery_for(
+    catalog: Catalog, tenant: Tenant, services: HostServicesStack | None, release_server: str
+) -> tuple[Delivery | None, tuple[ApiClient, ...] | None]:
+    """The tenant's registration in its host's Argo CD (its namespace by cross-stack
+    reference), and Argo CD's pods when the platform runs it."""
+    gitops = tenant.settings.gitops
+    delivery = catalog.host_of(tenant).services.delivery
+    if gitops is None or delivery is None or services is None:
+        return None, None
+    namespace = services.services["delivery"].output("namespace")
+    registration = Delivery(
+        tenant=tenant.name,
+        gitops=gitops,
+        server=release_server,
+        argocd_namespace=namespace,
+        destination_namespace=apps_namespace(tenant.name),
+    )
+    if delivery.provided:
+        return registration, None
+    return registration, tuple(
+        ApiClient(pods=pods, namespace=delivery.namespace) for pods in ARGOCD_API_CLIENT_PODS
+    )
+
+
 def oidc_args(catalog: Catalog) -> tuple[str, ...]:
     """The API server flags of every vcluster, when the platform has an issuer."""
     identity = catalog.platform.identity
@@ -177,6 +203,9 @@ class VClusterStack(TerraformStack):
         configure_state(self, catalog.platform.state, layer=f"platform/vcluster/{tenant.name}")
         team = tenant.settings
         credentials, operator = backup_credentials_for(catalog, tenant, host_services)
+        delivery, delivery_clients = delivery_for(
+            catalog, tenant, host_services, in_cluster_server(tenant.name)
+        )
         ClusterAccess(self, "Host", kubeconfig_path=host_kubeconfig_path, context=host_context)
         LocalProvider(self, "local")
         # The construct keeps the team's name as its id, as in the single stack before: the
@@ -198,6 +227,8 @@ class VClusterStack(TerraformStack):
                 object_store=object_store_access(catalog, tenant),
                 oidc_args=oidc_args(catalog),
                 scraping=scraping_for(catalog, tenant),
+                delivery=delivery,
+                delivery_clients=delivery_clients,
                 backup_credentials=credentials,
                 secrets_operator=operator,
             ),

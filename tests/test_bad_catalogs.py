@@ -698,6 +698,11 @@ CASES: list[tuple[str, str, str]] = [
         "platform.identity.issuer_url: must be an https:// URL",
     ),
     (
+        "gitops-on-a-host-without-argo-cd",
+        "teams: [{name: a1, gitops: {repo: 'https://git.example.com/a1/deploy.git'}}]",
+        "teams[0].gitops: host 'default' runs no Argo CD to deliver it",
+    ),
+    (
         "team-named-like-a-services-stack",
         "teams: [{name: host-services-a}]",
         "'host-services-a' starts with 'host-services-', which names the stack of each host's",

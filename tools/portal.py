@@ -80,6 +80,8 @@ def _team_entities(catalog: Catalog, team: Team) -> list[dict[str, Any]]:
                 annotations={
                     "backstage.io/kubernetes-label-selector": f"team={team.name}",
                     "backstage.io/kubernetes-namespace": apps_namespace(tenant.name),
+                    # The Argo CD plugin's key: the tenant's Application, named after it.
+                    **({"argocd/app-name": tenant.name} if settings.gitops else {}),
                 },
                 links=[{"url": catalog.api_server_of(tenant), "title": "API server"}],
             )

@@ -77,6 +77,8 @@ class Review:
     """Every change to a host's services: installed, removed, bumped, its objects, provided."""
     access: list[str] = field(default_factory=list)
     """Every change to who may sign in to a tenant's vcluster, and with which role."""
+    delivery: list[str] = field(default_factory=list)
+    """Every change to what Argo CD delivers into a tenant's vcluster, from where."""
 
     @property
     def changed(self) -> bool:
@@ -114,6 +116,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
     backups: list[str] = []
     services: list[str] = []
     access: list[str] = []
+    delivery: list[str] = []
     for name in sorted(set(base) | set(head)):
         before = _addresses(base.get(name, {}))
         after = _addresses(head.get(name, {}))
@@ -134,6 +137,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
         backups.extend(_backup_change(name, base.get(name, {}), head.get(name, {})))
         services.extend(_services_change(name, base.get(name, {}), head.get(name, {})))
         access.extend(_access_change(name, base.get(name, {}), head.get(name, {})))
+        delivery.extend(_delivery_change(name, base.get(name, {}), head.get(name, {})))
     return Review(
         base=base_label,
         stacks=changes,
@@ -142,6 +146,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
         backups=backups,
         services=services,
         access=access,
+        delivery=delivery,
     )
 
 
@@ -296,6 +301,36 @@ def _services_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> I
             yield f"{label}: no longer named for this host"
 
 
+def _delivered_from(stack: dict[str, Any]) -> str | None:
+    """`repo` at `path` @ `revision` of the tenant's Argo CD Application, if it has one."""
+    for release in stack.get("resource", {}).get("helm_release", {}).values():
+        if not str(release.get("name", "")).endswith("-gitops"):
+            continue
+        for item in yaml.safe_load(release["values"][0]).get("objects", []):
+            if item.get("kind") == "Application":
+                source = item["spec"]["source"]
+                return f"{source['repoURL']} at `{source['path']}` @ `{source['targetRevision']}`"
+    return None
+
+
+def _delivery_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Iterable[str]:
+    if not name.startswith(VCLUSTER_STACK_PREFIX):
+        return
+    tenant = name.removeprefix(VCLUSTER_STACK_PREFIX)
+    before, after = _delivered_from(base), _delivered_from(head)
+    if before == after:
+        return
+    if after is None:
+        yield (
+            f"`{tenant}`: Argo CD stops delivering {before} (its Application is removed; what "
+            "it deployed stays in the vcluster)"
+        )
+    elif before is None:
+        yield f"`{tenant}`: Argo CD delivers {after} into its vcluster"
+    else:
+        yield f"`{tenant}`: Argo CD delivers {after} (was {before})"
+
+
 def _members_of(stack: dict[str, Any]) -> tuple[str, list[str]] | None:
     """(role, subjects) of the team's people in its vcluster, from the team stack."""
     for binding in stack.get("resource", {}).get("kubernetes_cluster_role_binding_v1", {}).values():
@@ -415,6 +450,7 @@ def render(review: Review) -> str:
         ("💾 Backups", [f"- {line}" for line in review.backups]),
         ("🧰 Host services", [f"- {line}" for line in review.services]),
         ("🔑 Who may sign in", [f"- {line}" for line in review.access]),
+        ("🚚 GitOps delivery", [f"- {line}" for line in review.delivery]),
         ("🖥️ Hosts after the change", [*HOST_TABLE_HEAD, *review.hosts] if review.hosts else []),
     ):
         if lines:

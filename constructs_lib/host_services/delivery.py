@@ -9,6 +9,16 @@ from constructs_lib.host_services.plan import Chart, Reference, ServicePlan
 from constructs_lib.host_services.settings import DeliveryService
 
 RELEASE: Final = "argo-cd"
+#: The Argo CD pods that talk to a destination cluster's API server (v3.4.4: the application
+#: controller keeps its cache and syncs, the server diffs, logs and validates), as chart
+#: 10.1.1 labels them: what a vcluster's API server admits behind the gateway.
+API_CLIENT_PODS: Final = (
+    {
+        "app.kubernetes.io/name": "argocd-application-controller",
+        "app.kubernetes.io/instance": RELEASE,
+    },
+    {"app.kubernetes.io/name": "argocd-server", "app.kubernetes.io/instance": RELEASE},
+)
 
 
 def chart_values() -> dict[str, Any]:
