@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from catalog.backups import uses_the_store
 from catalog.placement import Placed
-from catalog.platform import Platform
+from catalog.platform import ExistingHost, Platform
 from catalog.tenant import Tenant
 from constructs_lib.host_services.policy import allows_image
 
@@ -64,3 +64,54 @@ def delivery_problems(
         if tenant.settings.gitops is not None
         and platform.named_hosts[placed[tenant.name].host].services.delivery is None
     ]
+
+
+def exposure_problems(
+    platform: Platform, tenants: Sequence[Tenant], placed: Mapping[str, Placed]
+) -> list[str]:
+    """One line per exposed app that its host cannot publish, or whose name is taken."""
+    problems = []
+    owners: dict[str, str] = {}
+    api_hosts = {
+        f"{t.name}.{host.domain}": t.name
+        for t in tenants
+        if isinstance(host := platform.named_hosts[placed[t.name].host], ExistingHost)
+    }
+    for tenant in tenants:
+        expose = tenant.settings.app.expose
+        if expose is None:
+            continue
+        where = f"{tenant.source}.app.expose.host"
+        name = placed[tenant.name].host
+        host = platform.named_hosts[name]
+        services = host.services
+        if not isinstance(host, ExistingHost) or services.gateway is None:
+            problems.append(
+                f"{where}: host {name!r} has no gateway to publish it on; expose apps on an "
+                "existing host with services: {gateway: {}}"
+            )
+            continue
+        if services.gateway.provided or services.certificates is None:
+            problems.append(
+                f"{where}: host {name!r} needs the platform's gateway (not a provided one: the "
+                "app gets a listener of its own on it) and a certificates service for its "
+                "TLS; add them to the host, or remove expose"
+            )
+            continue
+        if not expose.host.endswith(f".{host.domain}"):
+            problems.append(
+                f"{where}: {expose.host!r} is not under the host's domain {host.domain!r}; "
+                f"use a name such as 'shop.{tenant.team}.{host.domain}'"
+            )
+        elif expose.host in api_hosts:
+            problems.append(
+                f"{where}: {expose.host!r} is the API server of tenant "
+                f"{api_hosts[expose.host]!r}; choose another name"
+            )
+        elif expose.host in owners:
+            problems.append(
+                f"{where}: {expose.host!r} is already the app of {owners[expose.host]}; every "
+                "hostname belongs to one tenant"
+            )
+        owners.setdefault(expose.host, tenant.source)
+    return problems

@@ -118,6 +118,7 @@ def parse_catalog(text: str, *, source: str = "<catalog>") -> Catalog:
     problems += catalog.image_problems()
     problems += catalog.credentials_problems()
     problems += catalog.delivery_problems()
+    problems += catalog.exposure_problems()
     if len(problems) == 1:
         raise CatalogError(f"{source}: {problems[0]}")
     if problems:

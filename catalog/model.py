@@ -15,6 +15,7 @@ from catalog.fields import CatalogModel
 from catalog.host_service_checks import (
     credentials_problems,
     delivery_problems,
+    exposure_problems,
     image_problems,
 )
 from catalog.placement import Placed, capacity_problems, place
@@ -22,6 +23,7 @@ from catalog.platform import ExistingHost, KindHost, Platform
 from catalog.stack_names import host_services_stack, kind_stack, team_stacks
 from catalog.team import Team
 from catalog.tenant import Tenant, tenants_of
+from constructs_lib.app_exposure import ExposedApp
 from constructs_lib.labels import MANAGED_BY, PlatformLabels
 from constructs_lib.strict_model import ListOf
 
@@ -137,6 +139,17 @@ class Catalog(CatalogModel):
 
     def delivery_problems(self) -> list[str]:
         return delivery_problems(self.platform, self._tenants, self._placed)
+
+    def exposure_problems(self) -> list[str]:
+        return exposure_problems(self.platform, self._tenants, self._placed)
+
+    def exposed_on(self, host: str) -> tuple[ExposedApp, ...]:
+        """The apps a host's gateway publishes: its tenants' `app.expose`, in catalog order."""
+        return tuple(
+            ExposedApp(tenant=t.name, host=t.settings.app.expose.host)
+            for t in self.tenants_on(host)
+            if t.settings.app.expose is not None
+        )
 
     def stacks_of_host(self, name: str) -> tuple[str, ...]:
         """The stacks of one host itself, producer first: its KIND cluster (a KIND host's),

@@ -60,6 +60,7 @@ class TeamVCluster(Construct):
             object_store=props.object_store,
             api_clients=props.api_clients,
             scraping=props.scraping,
+            published=props.published_app,
         )
         self.release = chart_release(
             self,
@@ -94,6 +95,20 @@ class TeamVCluster(Construct):
                         )
                     )
                 },
+                depends_on=[self.release],
+            )
+        if props.app_route is not None:
+            # The route to the tenant's app on its host's gateway, kept by the platform on the
+            # host (nothing of the Gateway API is synced from inside the vcluster).
+            chart_release(
+                self,
+                "AppRoute",
+                repository=None,
+                chart=PLATFORM_OBJECTS_CHART,
+                version=None,
+                name=f"{props.release_name}-app-route",
+                namespace=host_namespace,
+                values={"objects": [dict(props.app_route)]},
                 depends_on=[self.release],
             )
         if props.scraping is not None and props.scraping.targets:

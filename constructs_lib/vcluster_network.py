@@ -175,3 +175,15 @@ class Scraping:
     prometheus: ApiClient
     """Its pods (all pods of its namespace, where the host provides it and they are unknown)."""
     targets: tuple[ScrapeTarget, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PublishedApp:
+    """A tenant's app as the host's gateway publishes it: the gateway's proxies reach its
+    pods on their port, and nothing else of the tenant."""
+
+    proxies: ApiClient
+    namespace: str
+    """The app's virtual namespace."""
+    pods: Mapping[str, str]
+    port: int

@@ -33,6 +33,7 @@ from constructs_lib.vcluster_network import (
     VIRTUAL_NAMESPACE_LABEL,
     ApiClients,
     ObjectStoreAccess,
+    PublishedApp,
     Scraping,
     Webhook,
     WorkloadEgress,
@@ -59,6 +60,7 @@ def host_policies(
     object_store: ObjectStoreAccess | None = None,
     api_clients: ApiClients = None,
     scraping: Scraping | None = None,
+    published: PublishedApp | None = None,
 ) -> dict[str, PolicySpec]:
     """Construct id -> policy, for the host namespace of the vcluster `release`."""
     control_plane = Peer(pods=control_plane_pods(release))
@@ -122,6 +124,18 @@ def host_policies(
         )
     if object_store is not None:
         policies["BackupEgress"] = _object_store_policy(release, object_store)
+    if published is not None:
+        proxies = Peer(
+            pods=published.proxies.pods,
+            namespaces={NAMESPACE_NAME_LABEL: published.proxies.namespace},
+        )
+        policies["GatewayToApp"] = PolicySpec(
+            name="gateway-to-app",
+            selects=workload_pods(release)
+            | {VIRTUAL_NAMESPACE_LABEL: published.namespace}
+            | dict(published.pods),
+            ingress=(Rule(peers=(proxies,), ports=tcp(published.port)),),
+        )
     if scraping is not None:
         prometheus = Peer(
             pods=scraping.prometheus.pods,
@@ -184,6 +198,7 @@ class VClusterNetworkPolicy(Construct):
         object_store: ObjectStoreAccess | None = None,
         api_clients: ApiClients = None,
         scraping: Scraping | None = None,
+        published: PublishedApp | None = None,
     ) -> None:
         super().__init__(scope, id)
         policies = host_policies(
@@ -194,6 +209,7 @@ class VClusterNetworkPolicy(Construct):
             object_store=object_store,
             api_clients=api_clients,
             scraping=scraping,
+            published=published,
         )
         for policy_id, spec in policies.items():
             network_policy(self, policy_id, spec, namespace=namespace, labels=labels)

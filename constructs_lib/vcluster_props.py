@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final, Self
@@ -27,6 +28,7 @@ from constructs_lib.vcluster_network import (
     ApiClient,
     ApiClients,
     ObjectStoreAccess,
+    PublishedApp,
     Scraping,
     Webhook,
     WorkloadEgress,
@@ -168,6 +170,10 @@ class VClusterProps:
     """The tenant's registration in its host's Argo CD (`gitops:`)."""
     delivery_clients: tuple[ApiClient, ...] | None = None
     """Argo CD's pods that talk to the vcluster, when the platform installed it."""
+    published_app: PublishedApp | None = None
+    """The tenant's app on its host's gateway: who reaches it, where."""
+    app_route: Mapping[str, Any] | None = None
+    """The HTTPRoute the platform keeps for it in the host namespace."""
     scraping: Scraping | None = None
     """The host's Prometheus, when the host runs one: it scrapes the control plane (the
     chart's ServiceMonitor) and the tenant's database and cache (host PodMonitors)."""

@@ -11,11 +11,14 @@ from typing import Final
 from pydantic import Field
 
 from constructs_lib import versions
+from constructs_lib.app_exposure import AppExposure
 from constructs_lib.images import PinnedImage
 from constructs_lib.placement import Placement
 from constructs_lib.resources import APP_RESOURCES, Resources
 from constructs_lib.strict_model import StrictModel
 
+#: The team's app: its Deployment, Service and pod selector are named after it.
+APP_NAME: Final = "app"
 CONTAINER_PORT: Final = 8080
 SERVICE_PORT: Final = 80
 #: uid/gid of the nginx user in nginx-unprivileged images.
@@ -41,11 +44,16 @@ class WebAppSettings(StrictModel):
     )
     replicas: int = Field(DEFAULT_REPLICAS, ge=1, le=50)
     resources: Resources = APP_RESOURCES
+    expose: AppExposure | None = Field(
+        None,
+        description="A hostname on the host's gateway, HTTPS from the host's certificates "
+        "(the platform makes the listener, certificate and route on the host).",
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class WebAppProps(Placement):
-    name: str = "app"
+    name: str = APP_NAME
     settings: WebAppSettings = field(default_factory=WebAppSettings)
     """Image, replicas, requests and limits."""
     secret_files: tuple[SecretFiles, ...] = ()
@@ -55,8 +63,13 @@ class WebAppProps(Placement):
 
     @property
     def selector(self) -> dict[str, str]:
-        return {"app.kubernetes.io/name": self.name}
+        return app_selector(self.name)
 
     @property
     def host(self) -> str:
         return self.service_host(self.name)
+
+
+def app_selector(name: str = APP_NAME) -> dict[str, str]:
+    """The labels that select an app's pods."""
+    return {"app.kubernetes.io/name": name}

@@ -37,6 +37,7 @@ class HostServicesStack(TerraformStack):
         facts = HostFacts(
             domain=host.domain if isinstance(host, ExistingHost) else None,
             labels=catalog.platform_labels(),
+            exposed=catalog.exposed_on(name),
         )
         self.services: dict[str, HostService] = {}
         for service, plan in service_plans(host.services, facts).items():
@@ -49,3 +50,8 @@ class HostServicesStack(TerraformStack):
             self.services[service] = HostService(
                 self, service.capitalize(), plan, labels=facts.labels, after=after
             )
+        for kind, installed in self.services.items():
+            # The gateway's objects include each exposed app's Certificate: cert-manager's kind.
+            certificates = self.services.get("certificates")
+            needs = certificates is not None and kind == "gateway" and bool(facts.exposed)
+            installed.install_objects(after=[certificates] if needs and certificates else [])

@@ -7,6 +7,8 @@ changes one team plans that team's stacks only.
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_local.provider import LocalProvider
 from constructs import Construct
@@ -17,6 +19,7 @@ from catalog.platform import ExistingHost
 from catalog.stack_names import vcluster_stack
 from catalog.team import Team
 from catalog.tenant import Tenant
+from constructs_lib.app_exposure import ExposedApp, app_route
 from constructs_lib.backup_credentials import BackupCredentialsSource
 from constructs_lib.cache_props import CACHE_POD_LABELS, EXPORTER_PORT
 from constructs_lib.cluster_access import ClusterAccess
@@ -45,11 +48,13 @@ from constructs_lib.vcluster_exposure import (
 from constructs_lib.vcluster_network import (
     ApiClient,
     ObjectStoreAccess,
+    PublishedApp,
     ScrapeTarget,
     Scraping,
     Webhook,
 )
 from constructs_lib.vcluster_props import VClusterProps, in_cluster_server
+from constructs_lib.web_app_props import APP_NAME, CONTAINER_PORT, SERVICE_PORT, app_selector
 from stacks.host_services_stack import HostServicesStack
 
 
@@ -175,6 +180,34 @@ def delivery_for(
     )
 
 
+def published_app_for(
+    catalog: Catalog, tenant: Tenant, services: HostServicesStack | None
+) -> tuple[PublishedApp | None, dict[str, Any] | None]:
+    """The tenant's app on its host's gateway: the proxies that reach it, and the route (the
+    Gateway's names by cross-stack reference)."""
+    expose = tenant.settings.app.expose
+    if expose is None or services is None or "gateway" not in services.services:
+        return None, None
+    gateway = services.services["gateway"]
+    app = ExposedApp(tenant=tenant.name, host=expose.host)
+    route = app_route(
+        app,
+        gateway=gateway.output("name"),
+        gateway_namespace=gateway.output("namespace"),
+        service=APP_NAME,
+        port=SERVICE_PORT,
+        apps_namespace=apps_namespace(tenant.name),
+        labels=catalog.labels_of(tenant).as_dict(),
+    )
+    published = PublishedApp(
+        proxies=ApiClient(pods=proxy_pods(), namespace=GATEWAY_NAMESPACE),
+        namespace=apps_namespace(tenant.name),
+        pods=app_selector(),
+        port=CONTAINER_PORT,
+    )
+    return published, route
+
+
 def oidc_args(catalog: Catalog) -> tuple[str, ...]:
     """The API server flags of every vcluster, when the platform has an issuer."""
     identity = catalog.platform.identity
@@ -203,6 +236,7 @@ class VClusterStack(TerraformStack):
         configure_state(self, catalog.platform.state, layer=f"platform/vcluster/{tenant.name}")
         team = tenant.settings
         credentials, operator = backup_credentials_for(catalog, tenant, host_services)
+        published, route = published_app_for(catalog, tenant, host_services)
         delivery, delivery_clients = delivery_for(
             catalog, tenant, host_services, in_cluster_server(tenant.name)
         )
@@ -227,6 +261,8 @@ class VClusterStack(TerraformStack):
                 object_store=object_store_access(catalog, tenant),
                 oidc_args=oidc_args(catalog),
                 scraping=scraping_for(catalog, tenant),
+                published_app=published,
+                app_route=route,
                 delivery=delivery,
                 delivery_clients=delivery_clients,
                 backup_credentials=credentials,

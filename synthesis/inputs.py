@@ -91,10 +91,13 @@ def tenant_inputs(catalog: Catalog, tenant: Tenant) -> dict[str, Any]:
 
 
 def host_inputs(catalog: Catalog, host: str) -> dict[str, Any]:
-    """A host's settings, and whether any tenant uses it (its stack's outputs depend on it)."""
+    """A host's settings, whether any tenant uses it (its stack's outputs depend on it), and
+    the apps its gateway publishes."""
     return {
         "settings": catalog.platform.named_hosts[host].model_dump(mode="json"),
         "used": bool(catalog.tenants_on(host)),
+        # Its gateway's listeners and certificates follow its tenants' exposed apps.
+        "exposed": [[app.tenant, app.host] for app in catalog.exposed_on(host)],
     }
 
 

@@ -427,8 +427,9 @@ def test_the_platforms_objects_install_after_their_chart(stacks: Synthesized) ->
     for name, release in resources(stack, "helm_release").items():
         if release["chart"] != PLATFORM_OBJECTS_CHART:
             continue
-        (dependency,) = release["depends_on"]
-        chart = resources(stack, "helm_release")[dependency.split(".", 1)[1]]
+        own, *others = release["depends_on"]
+        chart = resources(stack, "helm_release")[own.split(".", 1)[1]]
+        assert all("Chart" in other for other in others), name
         assert chart["namespace"] == release["namespace"], name
         assert values_of(release)["objects"], name
 
@@ -548,8 +549,10 @@ def test_behind_the_gateway_only_its_proxies_and_the_tenants_own_workloads_reach
     assert not world.allows(proxy, a.control_plane, 10250, "TCP")
     assert not world.allows(other_proxy, a.control_plane, 8443, "TCP")
     assert not world.allows(stranger, a.control_plane, 8443, "TCP")
-    # The proxies reach the API server, not the tenant's workloads.
-    assert not world.allows(proxy, a.app, 8080, "TCP")
+    # The proxies reach the API server, not the tenant's other workloads (its app, exposed,
+    # is tests/test_exposure.py's).
+    assert not world.allows(proxy, a.debug, 8080, "TCP")
+    assert not world.allows(proxy, a.db[0], 5432, "TCP")
 
 
 def test_with_a_provided_gateway_the_api_server_stays_open_as_before(stacks: Synthesized) -> None:

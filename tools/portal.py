@@ -97,6 +97,18 @@ def _team_entities(catalog: Catalog, team: Team) -> list[dict[str, Any]]:
                     labels=tenant_labels,
                 )
             )
+        if settings.app.expose is not None:
+            host = settings.app.expose.host
+            entities.append(
+                _entity(
+                    "Resource",
+                    f"app-{host}",
+                    {"type": "hostname", "dependsOn": dependency, **common},
+                    description=f"Where the app of {tenant.name} is published.",
+                    labels=tenant_labels,
+                    links=[{"url": f"https://{host}", "title": "app"}],
+                )
+            )
         if settings.wants_cache:
             entities.append(
                 _entity(

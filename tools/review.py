@@ -79,6 +79,8 @@ class Review:
     """Every change to who may sign in to a tenant's vcluster, and with which role."""
     delivery: list[str] = field(default_factory=list)
     """Every change to what Argo CD delivers into a tenant's vcluster, from where."""
+    exposure: list[str] = field(default_factory=list)
+    """Every hostname a tenant's app is published at, or no longer."""
 
     @property
     def changed(self) -> bool:
@@ -117,6 +119,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
     services: list[str] = []
     access: list[str] = []
     delivery: list[str] = []
+    exposure: list[str] = []
     for name in sorted(set(base) | set(head)):
         before = _addresses(base.get(name, {}))
         after = _addresses(head.get(name, {}))
@@ -138,6 +141,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
         services.extend(_services_change(name, base.get(name, {}), head.get(name, {})))
         access.extend(_access_change(name, base.get(name, {}), head.get(name, {})))
         delivery.extend(_delivery_change(name, base.get(name, {}), head.get(name, {})))
+        exposure.extend(_exposure_change(name, base.get(name, {}), head.get(name, {})))
     return Review(
         base=base_label,
         stacks=changes,
@@ -147,6 +151,7 @@ def compare(base: Stacks, head: Stacks, *, base_label: str) -> Review:
         services=services,
         access=access,
         delivery=delivery,
+        exposure=exposure,
     )
 
 
@@ -301,6 +306,29 @@ def _services_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> I
             yield f"{label}: no longer named for this host"
 
 
+def _published_at(stack: dict[str, Any]) -> list[str]:
+    """The hostnames the platform's route publishes a tenant's app at."""
+    hosts: list[str] = []
+    for release in stack.get("resource", {}).get("helm_release", {}).values():
+        if str(release.get("name", "")).endswith("-app-route"):
+            for item in yaml.safe_load(release["values"][0]).get("objects", []):
+                hosts += item.get("spec", {}).get("hostnames", [])
+    return hosts
+
+
+def _exposure_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Iterable[str]:
+    if not name.startswith(VCLUSTER_STACK_PREFIX):
+        return
+    tenant = name.removeprefix(VCLUSTER_STACK_PREFIX)
+    before, after = _published_at(base), _published_at(head)
+    for host in before:
+        if host not in after:
+            yield f"`{tenant}`: https://{host} is no longer published"
+    for host in after:
+        if host not in before:
+            yield f"`{tenant}`: its app is published at https://{host}"
+
+
 def _delivered_from(stack: dict[str, Any]) -> str | None:
     """`repo` at `path` @ `revision` of the tenant's Argo CD Application, if it has one."""
     for release in stack.get("resource", {}).get("helm_release", {}).values():
@@ -447,6 +475,7 @@ def render(review: Review) -> str:
     for title, lines in (
         ("⚠️ Dangerous changes", [f"- {line}" for line in review.dangers]),
         ("🌐 Egress beyond the vcluster changes", [f"- {line}" for line in review.egress]),
+        ("📣 Exposure changes", [f"- {line}" for line in review.exposure]),
         ("💾 Backups", [f"- {line}" for line in review.backups]),
         ("🧰 Host services", [f"- {line}" for line in review.services]),
         ("🔑 Who may sign in", [f"- {line}" for line in review.access]),

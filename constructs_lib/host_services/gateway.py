@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from constructs_lib import versions
+from constructs_lib.app_exposure import ExposedApp
 from constructs_lib.host_services.plan import Chart, Reference, ServicePlan
 from constructs_lib.host_services.settings import (
     API_SERVER_LISTENER,
@@ -45,8 +46,9 @@ def proxy_pods(name: str = PLATFORM_GATEWAY, namespace: str = GATEWAY_NAMESPACE)
     }
 
 
-def gateway_objects(domain: str) -> tuple[dict[str, Any], ...]:
-    """The EnvoyProxy, GatewayClass and Gateway the platform installs on a host of `domain`."""
+def gateway_objects(domain: str, apps: tuple[ExposedApp, ...] = ()) -> tuple[dict[str, Any], ...]:
+    """The EnvoyProxy, GatewayClass and Gateway the platform installs on a host of `domain`,
+    with a listener of its own for each tenant's exposed app."""
     tenants = {"matchExpressions": [{"key": TENANT_NAMESPACE_KEY, "operator": "Exists"}]}
     return (
         {
@@ -107,13 +109,29 @@ def gateway_objects(domain: str) -> tuple[dict[str, Any], ...]:
                         "hostname": f"*.{domain}",
                         "allowedRoutes": {"kinds": [{"group": GATEWAY_GROUP, "kind": "HTTPRoute"}]},
                     },
+                    *(app.listener() for app in apps),
                 ],
             },
         },
     )
 
 
-def plan(settings: GatewayService, *, domain: str | None) -> ServicePlan:
+def app_certificates(
+    apps: tuple[ExposedApp, ...], issuer: str | None
+) -> tuple[dict[str, Any], ...]:
+    """A certificate per exposed app, beside the Gateway whose listener reads it."""
+    if apps and issuer is None:  # the catalog refuses exposure without certificates
+        raise ValueError("exposed apps need the host's certificates service")
+    return tuple(app.certificate(issuer=issuer or "", namespace=GATEWAY_NAMESPACE) for app in apps)
+
+
+def plan(
+    settings: GatewayService,
+    *,
+    domain: str | None,
+    apps: tuple[ExposedApp, ...] = (),
+    issuer: str | None = None,
+) -> ServicePlan:
     outputs = {
         "name": settings.name,
         "namespace": settings.namespace,
@@ -147,6 +165,6 @@ def plan(settings: GatewayService, *, domain: str | None) -> ServicePlan:
             version=versions.ENVOY_GATEWAY_CHART_VERSION,
         ),
         values={},
-        objects=gateway_objects(domain),
+        objects=gateway_objects(domain, apps) + app_certificates(apps, issuer),
         outputs=outputs,
     )

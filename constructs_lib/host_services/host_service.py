@@ -55,18 +55,7 @@ class HostService(Construct):
                 timeout_s=plan.timeout_s,
                 depends_on=[s.release for s in after if s.release is not None] or None,
             )
-            if plan.objects:
-                chart_release(
-                    self,
-                    "PlatformObjects",
-                    repository=None,
-                    chart=PLATFORM_OBJECTS_CHART,
-                    version=None,
-                    name=f"{plan.release}-platform",
-                    namespace=namespace.metadata.name,
-                    values={"objects": list(plan.objects)},
-                    depends_on=[self.release],
-                )
+            self._namespace = namespace.metadata.name
         else:
             self.release = None
             for reference in plan.references:
@@ -83,6 +72,24 @@ class HostService(Construct):
         # with the host's state, and the tenant's stack plans after the host's services.
         self._outputs = (
             TerraformLocal(self, "Outputs", dict(plan.outputs)) if plan.outputs else None
+        )
+
+    def install_objects(self, *, after: Sequence[HostService] = ()) -> None:
+        """The platform's objects for the service, after its chart and the charts of `after`
+        (whose kinds some of them are: an app's Certificate is cert-manager's)."""
+        if self.release is None or not self.plan.objects:
+            return
+        charts = [s.release for s in after if s.release is not None]
+        chart_release(
+            self,
+            "PlatformObjects",
+            repository=None,
+            chart=PLATFORM_OBJECTS_CHART,
+            version=None,
+            name=f"{self.plan.release}-platform",
+            namespace=self._namespace,
+            values={"objects": list(self.plan.objects)},
+            depends_on=[self.release, *charts],
         )
 
     def output(self, key: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from constructs_lib.app_exposure import ExposedApp
 from constructs_lib.host_services import (
     certificates,
     delivery,
@@ -25,13 +26,18 @@ class HostFacts:
     """The host's domain (an existing host's); tenants' API servers are `<tenant>.<domain>`."""
     labels: Mapping[str, str]
     """The platform's labels, on every namespace of a service."""
+    exposed: tuple[ExposedApp, ...] = ()
+    """Tenants' apps the gateway publishes (a listener and a certificate each)."""
 
 
 def service_plans(services: HostServices, facts: HostFacts) -> dict[str, ServicePlan]:
     """Service name -> its plan, for every service the host names."""
     plans: dict[str, ServicePlan] = {}
     if services.gateway is not None:
-        plans["gateway"] = gateway.plan(services.gateway, domain=facts.domain)
+        issuer = services.certificates.issuer if services.certificates else None
+        plans["gateway"] = gateway.plan(
+            services.gateway, domain=facts.domain, apps=facts.exposed, issuer=issuer
+        )
     if services.certificates is not None:
         plans["certificates"] = certificates.plan(services.certificates, gateway=services.gateway)
     if services.metrics is not None:
