@@ -85,13 +85,21 @@ def exposure_problems(
         name = placed[tenant.name].host
         host = platform.named_hosts[name]
         services = host.services
-        if not isinstance(host, ExistingHost) or services.gateway is None:
+        own_ingress = isinstance(host, ExistingHost) and services.gateway is None
+        if not isinstance(host, ExistingHost) or (own_ingress and host.exposure != "ingress"):
             problems.append(
                 f"{where}: host {name!r} has no gateway to publish it on; expose apps on an "
-                "existing host with services: {gateway: {}}"
+                "existing host with services: {gateway: {}} (or its own ingress controller, "
+                "exposure: ingress)"
             )
             continue
-        if services.gateway.provided or services.certificates is None:
+        if own_ingress and services.certificates is None:
+            problems.append(
+                f"{where}: host {name!r} publishes apps through its own ingress controller, "
+                "over HTTPS only: add a certificates service to the host, or remove expose"
+            )
+            continue
+        if (services.gateway and services.gateway.provided) or services.certificates is None:
             problems.append(
                 f"{where}: host {name!r} needs the platform's gateway (not a provided one: the "
                 "app gets a listener of its own on it) and a certificates service for its "

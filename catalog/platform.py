@@ -20,7 +20,7 @@ from catalog.fields import (
 from catalog.stack_names import DEFAULT_HOST
 from constructs_lib import kind_cluster_props as kind_defaults
 from constructs_lib import versions
-from constructs_lib.host_services.settings import HostServices
+from constructs_lib.host_services.settings import HostServices, ObjectName
 from constructs_lib.identity import Identity
 from constructs_lib.images import PinnedImage
 from constructs_lib.object_store import BackupStore
@@ -139,6 +139,11 @@ class ExistingHost(_HostBase):
     )
     ingress_class: str = Field(
         "nginx", description="Ingress class with TLS passthrough (for exposure: ingress)."
+    )
+    ingress_namespace: ObjectName = Field(
+        "ingress-nginx",
+        description="(exposure: ingress) the namespace of the host's ingress controller: only "
+        "its pods reach the apps published through it.",
     )
 
     @model_validator(mode="before")

@@ -143,3 +143,51 @@ def app_route(
             ],
         },
     }
+
+
+def app_ingress(
+    app: ExposedApp,
+    *,
+    ingress_class: str,
+    issuer: str,
+    service: str,
+    port: int,
+    apps_namespace: str,
+    labels: dict[str, str],
+) -> dict[str, Any]:
+    """On a host that brings its own ingress controller: an Ingress in the tenant's host
+    namespace to its app's synced Service, its certificate from the host's issuer through
+    cert-manager's ingress annotation (the controller terminates TLS)."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "app",
+            "namespace": app.host_namespace,
+            "labels": labels,
+            "annotations": {"cert-manager.io/cluster-issuer": issuer},
+        },
+        "spec": {
+            "ingressClassName": ingress_class,
+            "tls": [{"hosts": [app.host], "secretName": certificate_secret(app.tenant)}],
+            "rules": [
+                {
+                    "host": app.host,
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {
+                                    "service": {
+                                        "name": synced_name(service, apps_namespace, app.tenant),
+                                        "port": {"number": port},
+                                    }
+                                },
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    }

@@ -19,7 +19,7 @@ from catalog.platform import ExistingHost
 from catalog.stack_names import vcluster_stack
 from catalog.team import Team
 from catalog.tenant import Tenant
-from constructs_lib.app_exposure import ExposedApp, app_route
+from constructs_lib.app_exposure import ExposedApp, app_ingress, app_route
 from constructs_lib.backup_credentials import BackupCredentialsSource
 from constructs_lib.cache_props import CACHE_POD_LABELS, EXPORTER_PORT
 from constructs_lib.cluster_access import ClusterAccess
@@ -183,25 +183,41 @@ def delivery_for(
 def published_app_for(
     catalog: Catalog, tenant: Tenant, services: HostServicesStack | None
 ) -> tuple[PublishedApp | None, dict[str, Any] | None]:
-    """The tenant's app on its host's gateway: the proxies that reach it, and the route (the
-    Gateway's names by cross-stack reference)."""
+    """The tenant's app on its host: an HTTPRoute on the platform's gateway (its names by
+    cross-stack reference), or an Ingress on the host's own controller; and who reaches it."""
     expose = tenant.settings.app.expose
-    if expose is None or services is None or "gateway" not in services.services:
+    host = catalog.host_of(tenant)
+    if expose is None or services is None or not isinstance(host, ExistingHost):
         return None, None
-    gateway = services.services["gateway"]
     app = ExposedApp(tenant=tenant.name, host=expose.host)
-    route = app_route(
-        app,
-        gateway=gateway.output("name"),
-        gateway_namespace=gateway.output("namespace"),
-        service=APP_NAME,
-        port=SERVICE_PORT,
-        apps_namespace=apps_namespace(tenant.name),
-        labels=catalog.labels_of(tenant).as_dict(),
-    )
+    namespace, labels = apps_namespace(tenant.name), catalog.labels_of(tenant).as_dict()
+    if "gateway" in services.services:
+        gateway = services.services["gateway"]
+        route = app_route(
+            app,
+            gateway=gateway.output("name"),
+            gateway_namespace=gateway.output("namespace"),
+            service=APP_NAME,
+            port=SERVICE_PORT,
+            apps_namespace=namespace,
+            labels=labels,
+        )
+        proxies = ApiClient(pods=proxy_pods(), namespace=GATEWAY_NAMESPACE)
+    else:
+        # The host's own controller: its pods are not known here, its namespace is.
+        route = app_ingress(
+            app,
+            ingress_class=host.ingress_class,
+            issuer=services.services["certificates"].output("issuer"),
+            service=APP_NAME,
+            port=SERVICE_PORT,
+            apps_namespace=namespace,
+            labels=labels,
+        )
+        proxies = ApiClient(pods={}, namespace=host.ingress_namespace)
     published = PublishedApp(
-        proxies=ApiClient(pods=proxy_pods(), namespace=GATEWAY_NAMESPACE),
-        namespace=apps_namespace(tenant.name),
+        proxies=proxies,
+        namespace=namespace,
         pods=app_selector(),
         port=CONTAINER_PORT,
     )

@@ -703,6 +703,11 @@ CASES: list[tuple[str, str, str]] = [
         "teams[0].gitops: host 'default' runs no Argo CD to deliver it",
     ),
     (
+        "app-exposed-on-a-laptop",
+        "teams: [{name: a1, app: {expose: {host: shop.a1.vc.example.com}}}]",
+        "teams[0].app.expose.host: host 'default' has no gateway to publish it on",
+    ),
+    (
         "team-named-like-a-services-stack",
         "teams: [{name: host-services-a}]",
         "'host-services-a' starts with 'host-services-', which names the stack of each host's",

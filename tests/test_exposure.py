@@ -211,3 +211,71 @@ def test_the_rendered_listeners_can_share_port_443_with_the_passthrough_one(
     assert len({lst["hostname"] for lst in on_443}) == len(on_443)
     assert {lst["protocol"] for lst in on_443} == {"TLS", "HTTPS"}
     assert yaml.safe_dump(on_443)
+
+
+# --- a host that brings its own ingress controller -----------------------------------------
+
+OWN_INGRESS = """
+platform:
+  host:
+    type: existing
+    kubeconfig_path: k
+    domain: vc.example.com
+    exposure: ingress
+    ingress_class: traefik
+    ingress_namespace: traefik
+    services: {certificates: {ca: {secret: platform-ca}}}
+teams:
+  - {name: team-a, app: {expose: {host: shop.team-a.vc.example.com}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def own_ingress(catalog_from: Parse, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize(catalog_from(OWN_INGRESS), tmp_path_factory.mktemp("own-ingress"))
+
+
+def test_on_a_hosts_own_controller_the_app_is_an_ingress(own_ingress: Synthesized) -> None:
+    ingress = route(own_ingress)
+    assert ingress["kind"] == "Ingress"
+    assert ingress["spec"]["ingressClassName"] == "traefik"
+    assert ingress["spec"]["tls"] == [
+        {"hosts": ["shop.team-a.vc.example.com"], "secretName": "app-team-a-tls"}
+    ]
+    # The issuer's name comes from the host's services stack.
+    assert (
+        "host-services-default"
+        in ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"]
+    )
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+    assert backend == {"name": "app-x-team-a-apps-x-team-a", "port": {"number": 80}}
+
+
+def test_only_the_controllers_namespace_reaches_the_app(own_ingress: Synthesized) -> None:
+    world = cluster(
+        host_policies(own_ingress, ("team-a",)),
+        [host_namespace("team-a"), "traefik", "kube-system", "default"],
+    )
+    a = TeamPods("team-a", 1)
+    controller = Pod("traefik", "traefik", {"app": "traefik"}, "10.244.9.50")
+    assert world.allows(controller, a.app, 8080, "TCP")
+    assert not world.allows(controller, a.db[0], 5432, "TCP")
+    assert not world.allows(Pod("y", "default", {}, "10.244.9.51"), a.app, 8080, "TCP")
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            ("    services: {certificates: {ca: {secret: platform-ca}}}\n", ""),
+            "publishes apps through its own ingress controller, over HTTPS only",
+        ),
+        (("    exposure: ingress\n", "    exposure: load_balancer\n"), "has no gateway to publish"),
+    ],
+)
+def test_an_own_controller_needs_certificates_and_ingress_exposure(
+    catalog_from: Parse, edit: tuple[str, str], message: str
+) -> None:
+    old, new = edit
+    with pytest.raises(CatalogError, match=message):
+        catalog_from(OWN_INGRESS.replace(old, new))

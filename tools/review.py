@@ -312,7 +312,9 @@ def _published_at(stack: dict[str, Any]) -> list[str]:
     for release in stack.get("resource", {}).get("helm_release", {}).values():
         if str(release.get("name", "")).endswith("-app-route"):
             for item in yaml.safe_load(release["values"][0]).get("objects", []):
-                hosts += item.get("spec", {}).get("hostnames", [])
+                spec = item.get("spec", {})
+                hosts += spec.get("hostnames", [])
+                hosts += [r["host"] for r in spec.get("rules", []) if "host" in r]
     return hosts
 
 
