@@ -62,6 +62,9 @@ def test_values_functions_need_no_cdk_runtime() -> None:
         "import constructs_lib.vcluster_props, constructs_lib.postgres_props\n"
         "import constructs_lib.cache_props, constructs_lib.web_app_props\n"
         "import catalog.loader, catalog.data_guard\n"
+        "import constructs_lib.host_services.plans, constructs_lib.identity\n"
+        "import constructs_lib.gitops, constructs_lib.app_exposure\n"
+        "import constructs_lib.backup_credentials, tools.portal, tools.team_kubeconfig\n"
         "runtime = {'jsii', 'cdktf', 'constructs'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in runtime))"
     )
