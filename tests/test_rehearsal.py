@@ -2,7 +2,7 @@
 
 Runs the real cdktf CLI and the engine on PATH (OpenTofu if installed, else Terraform) with
 every provider replaced by a stand-in that serves the pinned provider's schema. Each check of
-the five scenarios is a test of its own; the negative controls show that the stand-ins make
+the six scenarios is a test of its own; the negative controls show that the stand-ins make
 the engine refuse what a real provider would refuse, that a stack given the wrong host's
 kubeconfig is caught, that a read of an object its cluster does not have fails, and that the
 stand-ins replace what the real providers replace (without their rules, a renamed database
@@ -45,12 +45,15 @@ from tools.rehearsal.run import (
     read_journal,
 )
 from tools.rehearsal.scenarios import (
+    DAY_TWO_CATALOG,
     HOST_SERVICES_CATALOG,
     Progress,
     Report,
+    day_two_catalog,
     fleet_catalog,
     host_services_catalog,
     kubeconfig,
+    rehearse_day_two,
     rehearse_existing_host,
     rehearse_fleet,
     rehearse_host_services,
@@ -141,6 +144,31 @@ HOST_SERVICES_CHECKS = [
     "destroy removes the kubeconfig files",
     "destroy leaves nothing on any host",
 ]
+DAY_TWO_CHECKS = [
+    "first deploy: every stack's state holds exactly its JSON's resources",
+    "first deploy: every cross-stack output was read",
+    "first deploy: stacks applied in dependency order",
+    "first deploy: kubeconfig files exist with mode 0600",
+    "identity: the team's group bound to its role, the vcluster's API server trusting the issuer",
+    "identity: every negative control is caught",
+    "exposure: the app's listener and certificate on the Gateway, its route through the Gateway "
+    "read from state, the gateway let in",
+    "exposure: every negative control is caught",
+    "monitoring: the vcluster's ServiceMonitor, PodMonitors for the database and the cache, the "
+    "cache's exporter",
+    "monitoring: every negative control is caught",
+    "GitOps: the vcluster registered in Argo CD with its own credentials, its AppProject and "
+    "Application",
+    "GitOps: every negative control is caught",
+    "backup keys: ExternalSecret, SecretStore and PushSecret through the host's store",
+    "backup keys: every negative control is caught",
+    "every object reached its host's API server, the team's its vcluster's",
+    "placement: every negative control is caught",
+    "destroy empties every state",
+    "destroy runs in reverse dependency order",
+    "destroy removes the kubeconfig files",
+    "destroy leaves nothing on any host",
+]
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +203,11 @@ def team_data(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Repor
 @pytest.fixture(scope="module")
 def host_services(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Report:
     return rehearse_host_services(tmp_path_factory.mktemp("host-services"), engine)
+
+
+@pytest.fixture(scope="module")
+def day_two(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return rehearse_day_two(tmp_path_factory.mktemp("day-two"), engine)
 
 
 def test_the_engine_is_opentofu_when_installed_else_terraform(engine: Engine) -> None:
@@ -232,6 +265,20 @@ def test_the_host_services_scenario_rehearses_the_fixture() -> None:
     kubeconfigs = {host: Path(f"~/.kube/{host}") for host in ("prod-eu", "prod-us")}
     rehearsed = parse_catalog(host_services_catalog(kubeconfigs))
     assert rehearsed == load_catalog(HOST_SERVICES_CATALOG)
+
+
+def test_the_day_two_scenario_runs_every_check(day_two: Report) -> None:
+    assert list(day_two.checks) == DAY_TWO_CHECKS
+
+
+@pytest.mark.parametrize("check", DAY_TWO_CHECKS)
+def test_day_two(day_two: Report, check: str) -> None:
+    assert day_two.checks[check] == []
+
+
+def test_the_day_two_scenario_rehearses_the_fixture() -> None:
+    rehearsed = parse_catalog(day_two_catalog(Path("~/.kube/prod-eu")))
+    assert rehearsed == load_catalog(DAY_TWO_CATALOG)
 
 
 def test_the_command_runs_only_the_scenarios_named(

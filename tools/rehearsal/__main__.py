@@ -1,17 +1,19 @@
 """`pipenv run rehearse`: `cdktf deploy '*'` of the catalog through the real engine, offline.
 
-Runs five scenarios in a scratch directory, each against stand-in providers: the catalog
+Runs six scenarios in a scratch directory, each against stand-in providers: the catalog
 (`platform.yaml`, or $PLATFORM_CONFIG) on its host, with a redeploy, a kubeconfig restore, a
 team added and a destroy (`kind`); three teams on an existing host (`existing`); a fleet (two
 KIND hosts and an existing one) with a tenant added, a tenant moved to another host and a
 destroy (`fleet`); a team's data (backups, a tenant restored from them, a renamed database
 release that the plan guard refuses until the team is marked for decommissioning, and a
-destroy: `team-data`); and host services (tests/fixtures/host-services.yaml: services installed
+destroy: `team-data`); host services (tests/fixtures/host-services.yaml: services installed
 on a KIND host and an existing one, provided by another, tenants routed through their host's
-gateway, a provided object missing, and a destroy: `host-services`). `--scenario NAME` runs
-only the named ones. Prints one line per check and exits 0 when every check holds, 1 when one
-does not, 2 when it cannot run. Progress goes to stderr on a terminal, or always with
---progress.
+gateway, a provided object missing, and a destroy: `host-services`); and day two
+(tests/fixtures/day-two.yaml: a team with identity, exposure, monitoring, GitOps and backup
+keys, each checked in the states against negative controls, and a destroy: `day-two`).
+`--scenario NAME` runs only the named ones. Prints one line per check and exits 0 when every
+check holds, 1 when one does not, 2 when it cannot run. Progress goes to stderr on a terminal,
+or always with --progress.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from tools.rehearsal.scenarios import (
     Progress,
     Report,
     quiet,
+    rehearse_day_two,
     rehearse_existing_host,
     rehearse_fleet,
     rehearse_host_services,
@@ -49,6 +52,7 @@ SCENARIOS: Final[dict[str, Scenario]] = {
     "host-services": lambda root, engine, _, progress: rehearse_host_services(
         root, engine, progress
     ),
+    "day-two": lambda root, engine, _, progress: rehearse_day_two(root, engine, progress),
 }
 
 

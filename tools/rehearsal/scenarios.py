@@ -7,13 +7,15 @@ test suite asserts every check by name.
 
 from __future__ import annotations
 
+import base64
+import copy
 import json
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -57,7 +59,7 @@ from tools.rehearsal.run import (
     stacks_changed,
     state_matches_json,
 )
-from tools.rehearsal.standin import cluster_object, cluster_of
+from tools.rehearsal.standin import cluster_object, cluster_of, vcluster_api_server
 
 #: A team added in a later pull request (KIND host: its port is pinned inside the pool).
 ADDED_TEAM: Final = """
@@ -1253,6 +1255,677 @@ def rehearse_host_services(root: Path, engine: Engine, progress: Progress = quie
         placement_problems(hosts_holding(ws.changes(), servers), placed),
     )
     _a_provided_object_missing(ws, report, progress, catalog, PROD_US_SERVER)
+    _destroy(ws, report, progress)
+    report.check(
+        "destroy leaves nothing on any host",
+        [
+            f"{stack}: still held by {', '.join(sorted(hosts))}"
+            for stack, hosts in sorted(hosts_holding(ws.changes(), servers).items())
+        ],
+    )
+    return report
+
+
+# --- day two: identity, exposure, monitoring, GitOps and backup keys ----------------------
+
+#: The catalog the scenario deploys, with its host's kubeconfig made in the scratch directory.
+DAY_TWO_CATALOG: Final = PROJECT_ROOT / "tests" / "fixtures" / "day-two.yaml"
+DAY_TWO_HOST: Final = "prod-eu"
+DAY_TWO_TEAM: Final = "team-a"
+#: What the fixture asks for and the names the README gives, written out here (not asked of
+#: the code under test).
+MEMBERS_BINDING: Final = "platform-members"
+MEMBERS_ROLE: Final = "edit"
+MEMBERS_GROUP: Final = "oidc:team-a-devs"
+ISSUER_ARGS: Final = (
+    "--oidc-issuer-url=https://login.example.com",
+    "--oidc-client-id=kube-platform",
+    "--oidc-username-prefix=oidc:",
+    "--oidc-groups-prefix=oidc:",
+)
+APP_HOST: Final = "shop.team-a.vc.prod-eu.example.com"
+APP_LISTENER: Final = "app-team-a"
+APP_ROUTE_RELEASE: Final = "team-a-app-route"
+#: The app's Service on the host, as vcluster 0.36.1 names what it syncs.
+APP_BACKEND: Final = "app-x-team-a-apps-x-team-a"
+GATEWAY_TO_APP: Final = "gateway-to-app"
+MONITORS_RELEASE: Final = "team-a-monitors"
+POD_MONITORS: Final = ("team-a-cache", "team-a-database")
+#: The platform's own Gateway (name, namespace), Argo CD's namespace, the ClusterSecretStore.
+INSTALLED_GATEWAY: Final = ("platform", "envoy-gateway-system")
+ARGOCD_NAMESPACE: Final = "argocd"
+ARGOCD_CLUSTER_SECRET: Final = "cluster-team-a"
+GITOPS_RELEASE: Final = "team-a-gitops"
+GITOPS_SOURCE: Final = {
+    "repoURL": "https://git.example.com/team-a/deploy.git",
+    "path": "envs/prod",
+    "targetRevision": "main",
+}
+#: Argo CD's tlsClientConfig field -> the key of the vcluster's own Secret it comes from.
+ARGOCD_TLS: Final = {
+    "caData": "certificate-authority",
+    "certData": "client-certificate",
+    "keyData": "client-key",
+}
+BACKUP_CREDENTIALS_RELEASE: Final = "team-a-backup-credentials"
+SECRET_STORE: Final = "platform"
+BACKUP_KEYS: Final = "backups/team-a"
+#: The vcluster's kubeconfig Secret on the host (namespace, name): the team stack talks to
+#: the API server its kubeconfig names.
+VCLUSTER_SECRET: Final = ("vcluster-team-a", "vc-team-a")
+
+#: Every stack's state, by stack name; a negative control edits a copy of it.
+States = dict[str, dict[str, Any]]
+Find = Callable[[States], dict[str, Any] | None]
+Edit = Callable[[States], None]
+
+
+def day_two_catalog(host_kubeconfig: Path) -> str:
+    """tests/fixtures/day-two.yaml, its host reached through `host_kubeconfig`."""
+    data = yaml.safe_load(DAY_TWO_CATALOG.read_text(encoding="utf-8"))
+    data["platform"]["hosts"][DAY_TWO_HOST]["kubeconfig_path"] = str(host_kubeconfig)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def _in_state(states: States, stack: str, type_: str, mode: str = "managed") -> list[Any]:
+    """The attributes of the stack's resources of `type_`: the state's own dictionaries."""
+    return [
+        r["instances"][0]["attributes"]
+        for r in states.get(stack, {}).get("resources", [])
+        if r["mode"] == mode and r["type"] == type_
+    ]
+
+
+def _release(stack: str, key: str, value: str) -> Find:
+    """The stack's Helm release whose `key` (name, chart) is `value`."""
+
+    def find(states: States) -> dict[str, Any] | None:
+        releases = _in_state(states, stack, "helm_release")
+        return next((r for r in releases if r.get(key) == value), None)
+
+    return find
+
+
+def _kubernetes_object(stack: str, type_: str, name: str) -> Find:
+    """The stack's Kubernetes object of `type_` named `name`."""
+
+    def find(states: States) -> dict[str, Any] | None:
+        found = _in_state(states, stack, type_)
+        return next((a for a in found if (a.get("metadata") or [{}])[0].get("name") == name), None)
+
+    return find
+
+
+def _holding(stack: str, kind: str) -> Find:
+    """The stack's platform-objects release that holds an object of `kind`."""
+
+    def find(states: States) -> dict[str, Any] | None:
+        releases = _in_state(states, stack, "helm_release")
+        return next((r for r in releases if _of_kind(_held(r), kind)), None)
+
+    return find
+
+
+def _held(release: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The objects a platform-objects release holds, as Helm reads its values."""
+    return list(release_values(release).get("objects") or []) if release else []
+
+
+def _of_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o.get("kind") == kind]
+
+
+def _object(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    """The object of `kind` named `name` (empty when there is none)."""
+    named = [o for o in _of_kind(objects, kind) if o.get("metadata", {}).get("name") == name]
+    return named[0] if named else {}
+
+
+def _values(find: Find, states: States) -> dict[str, Any]:
+    release = find(states)
+    return release_values(release) if release else {}
+
+
+def _edited(find: Find, edit: Callable[[dict[str, Any]], None]) -> Edit:
+    """A negative control: `edit` applied to what `find` finds."""
+
+    def apply(states: States) -> None:
+        found = find(states)
+        if found is not None:
+            edit(found)
+
+    return apply
+
+
+def _values_edited(find: Find, edit: Callable[[dict[str, Any]], None]) -> Edit:
+    """A negative control: `edit` applied to a release's values, written back as one document."""
+
+    def rewrite(release: dict[str, Any]) -> None:
+        values = release_values(release)
+        edit(values)
+        release["values"] = [yaml.safe_dump(values)]
+
+    return _edited(find, rewrite)
+
+
+def _as_synthesized(ws: Workspace, stack: str, type_: str, name: str) -> dict[str, Any]:
+    """The resource of `type_` named `name` (a release's or an object's name) as the stack's
+    JSON has it: its cross-stack values are still references."""
+    for resource in ws.stack_json(stack).get("resource", {}).get(type_, {}).values():
+        where = resource if type_ == "helm_release" else resource.get("metadata", {})
+        if where.get("name") == name:
+            return dict(resource)
+    return {}
+
+
+def _not_caught(
+    check: Callable[[States], list[str]], states: States, controls: Mapping[str, Edit]
+) -> list[str]:
+    """Each negative control (what it is -> how it edits the states) breaks a copy of the
+    states as a wrong deploy would have left them: the check must find a problem in each."""
+    problems = []
+    for what, breaks in controls.items():
+        broken = copy.deepcopy(states)
+        breaks(broken)
+        if not check(broken):
+            problems.append(f"not caught: {what}")
+    return problems
+
+
+# identity
+
+
+def _identity(states: States) -> list[str]:
+    """The team stack binds the team's group, with the issuer's prefix, to its role; the
+    vcluster's API server trusts the issuer, with the prefix on users and groups."""
+    problems = []
+    find = _kubernetes_object(DAY_TWO_TEAM, "kubernetes_cluster_role_binding_v1", MEMBERS_BINDING)
+    binding = find(states)
+    if binding is None:
+        problems.append(f"{DAY_TWO_TEAM}: no ClusterRoleBinding {MEMBERS_BINDING} in its state")
+    else:
+        roles = [(r.get("kind"), r.get("name")) for r in binding.get("role_ref") or []]
+        subjects = [(s.get("kind"), s.get("name")) for s in binding.get("subject") or []]
+        if roles != [("ClusterRole", MEMBERS_ROLE)]:
+            problems.append(f"{MEMBERS_BINDING} binds to {roles}, not ClusterRole {MEMBERS_ROLE}")
+        if subjects != [("Group", MEMBERS_GROUP)]:
+            problems.append(f"{MEMBERS_BINDING} binds {subjects}, not Group {MEMBERS_GROUP}")
+    vcluster = vcluster_stack(DAY_TWO_TEAM)
+    distro = _values(_release(vcluster, "chart", "vcluster"), states)
+    api_server = distro.get("controlPlane", {}).get("distro", {}).get("k8s", {}).get("apiServer")
+    args = (api_server or {}).get("extraArgs") or []
+    return problems + [
+        f"{vcluster}: the API server is not started with {a}" for a in ISSUER_ARGS if a not in args
+    ]
+
+
+def _identity_controls() -> dict[str, Edit]:
+    binding = _kubernetes_object(
+        DAY_TWO_TEAM, "kubernetes_cluster_role_binding_v1", MEMBERS_BINDING
+    )
+
+    def without_issuer(values: dict[str, Any]) -> None:
+        values["controlPlane"]["distro"]["k8s"]["apiServer"]["extraArgs"] = []
+
+    return {
+        "the group bound to admin": _edited(
+            binding, lambda b: b["role_ref"][0].update(name="admin")
+        ),
+        "the group bound without the issuer's prefix": _edited(
+            binding, lambda b: b["subject"][0].update(name=MEMBERS_GROUP.removeprefix("oidc:"))
+        ),
+        "another binding": _edited(binding, lambda b: b["metadata"][0].update(name="other")),
+        "an API server that does not trust the issuer": _values_edited(
+            _release(vcluster_stack(DAY_TWO_TEAM), "chart", "vcluster"), without_issuer
+        ),
+    }
+
+
+# exposure
+
+
+def _exposure(states: States) -> list[str]:
+    """The app's listener (its hostname, its own certificate, routes from the tenant's host
+    namespace only) and its Certificate in the gateway's platform objects; the tenant's
+    HTTPRoute attached to that Gateway and listener by the names read from the services
+    stack's state, to the app's Service as vcluster syncs it; the gateway let in to the app."""
+    services, vcluster = host_services_stack(DAY_TWO_HOST), vcluster_stack(DAY_TWO_TEAM)
+    objects = _held(_holding(services, "Gateway")(states))
+    gateways = _of_kind(objects, "Gateway")
+    if len(gateways) != 1:
+        return [f"{services}: {len(gateways)} Gateways in its state, not 1"]
+    metadata = gateways[0].get("metadata", {})
+    problems = []
+    if (metadata.get("name"), metadata.get("namespace")) != INSTALLED_GATEWAY:
+        problems.append(f"{services}: the Gateway is {metadata}, not {INSTALLED_GATEWAY}")
+    listeners = gateways[0].get("spec", {}).get("listeners") or []
+    listener: dict[str, Any] = next(
+        (item for item in listeners if item.get("name") == APP_LISTENER), {}
+    )
+    if (listener.get("hostname"), listener.get("protocol")) != (APP_HOST, "HTTPS"):
+        problems.append(
+            f"{services}: the Gateway has no HTTPS listener {APP_LISTENER} for {APP_HOST}"
+        )
+    served = [ref.get("name") for ref in listener.get("tls", {}).get("certificateRefs") or []]
+    certificate = _object(objects, "Certificate", APP_LISTENER)
+    spec = certificate.get("spec", {})
+    if (
+        spec.get("dnsNames") != [APP_HOST]
+        or served != [spec.get("secretName")]
+        or certificate.get("metadata", {}).get("namespace") != metadata.get("namespace")
+    ):
+        problems.append(
+            f"{services}: no Certificate {APP_LISTENER} for {APP_HOST} beside the Gateway, "
+            "in the Secret its listener serves"
+        )
+    problems += _app_route(states, metadata, listener)
+    if _kubernetes_object(vcluster, "kubernetes_network_policy_v1", GATEWAY_TO_APP)(states) is None:
+        problems.append(f"{vcluster}: no NetworkPolicy {GATEWAY_TO_APP} in its state")
+    return problems
+
+
+def _app_route(
+    states: States, gateway: Mapping[str, Any], listener: Mapping[str, Any]
+) -> list[str]:
+    vcluster = vcluster_stack(DAY_TWO_TEAM)
+    routes = _of_kind(_held(_release(vcluster, "name", APP_ROUTE_RELEASE)(states)), "HTTPRoute")
+    if len(routes) != 1:
+        return [f"{vcluster}: {len(routes)} HTTPRoutes in {APP_ROUTE_RELEASE}, not 1"]
+    spec = routes[0].get("spec", {})
+    expected = [
+        {
+            "group": "gateway.networking.k8s.io",
+            "kind": "Gateway",
+            "name": gateway.get("name"),
+            "namespace": gateway.get("namespace"),
+            "sectionName": APP_LISTENER,
+        }
+    ]
+    problems = []
+    if spec.get("parentRefs") != expected:
+        problems.append(f"{vcluster}: the route's parentRefs are {spec.get('parentRefs')}")
+    if spec.get("hostnames") != [APP_HOST]:
+        problems.append(f"{vcluster}: the route's hostnames are {spec.get('hostnames')}")
+    backends = [b.get("name") for rule in spec.get("rules") or [] for b in rule.get("backendRefs")]
+    if backends != [APP_BACKEND]:
+        problems.append(f"{vcluster}: the route goes to {backends}, not [{APP_BACKEND!r}]")
+    admitted = listener.get("allowedRoutes", {}).get("namespaces", {}).get("selector", {})
+    namespace = routes[0].get("metadata", {}).get("namespace")
+    if admitted.get("matchLabels") != {"kubernetes.io/metadata.name": namespace}:
+        problems.append(
+            f"the listener {APP_LISTENER} admits {admitted}, not the route's {namespace}"
+        )
+    return problems
+
+
+def _exposure_controls(ws: Workspace) -> dict[str, Edit]:
+    services, vcluster = host_services_stack(DAY_TWO_HOST), vcluster_stack(DAY_TWO_TEAM)
+    route = _release(vcluster, "name", APP_ROUTE_RELEASE)
+    synthesized = _as_synthesized(ws, vcluster, "helm_release", APP_ROUTE_RELEASE)
+
+    def without_listener(values: dict[str, Any]) -> None:
+        for gateway in _of_kind(values["objects"], "Gateway"):
+            listeners = gateway["spec"]["listeners"]
+            gateway["spec"]["listeners"] = [i for i in listeners if i["name"] != APP_LISTENER]
+
+    def elsewhere(values: dict[str, Any]) -> None:
+        values["objects"][0]["spec"]["rules"][0]["backendRefs"][0]["name"] = "app"
+
+    return {
+        "the route's parentRefs as the JSON has them (references)": _edited(
+            route, lambda r: r.update(values=synthesized.get("values"))
+        ),
+        "a Gateway without the app's listener": _values_edited(
+            _holding(services, "Gateway"), without_listener
+        ),
+        "the route to another Service": _values_edited(route, elsewhere),
+        "no gateway-to-app policy": _edited(
+            _kubernetes_object(vcluster, "kubernetes_network_policy_v1", GATEWAY_TO_APP),
+            lambda p: p["metadata"][0].update(name="other"),
+        ),
+    }
+
+
+# monitoring
+
+
+def _monitoring(states: States) -> list[str]:
+    """The vcluster's own ServiceMonitor on, a PodMonitor on the host for the database's and
+    the cache's pods as the vcluster syncs them, and the cache running its exporter."""
+    vcluster = vcluster_stack(DAY_TWO_TEAM)
+    problems = []
+    values = _values(_release(vcluster, "chart", "vcluster"), states)
+    if values.get("controlPlane", {}).get("serviceMonitor", {}).get("enabled") is not True:
+        problems.append(f"{vcluster}: the vcluster's ServiceMonitor is not enabled")
+    monitors = _of_kind(_held(_release(vcluster, "name", MONITORS_RELEASE)(states)), "PodMonitor")
+    selected = {
+        m.get("metadata", {}).get("name"): m.get("spec", {}).get("selector", {}).get("matchLabels")
+        for m in monitors
+    }
+    if tuple(sorted(selected)) != POD_MONITORS:
+        problems.append(f"{vcluster}: PodMonitors {sorted(selected)}, not {list(POD_MONITORS)}")
+    for name, labels in selected.items():
+        if (labels or {}).get("vcluster.loft.sh/managed-by") != DAY_TWO_TEAM:
+            problems.append(f"{vcluster}: PodMonitor {name} selects {labels}")
+    cache = _values(_release(DAY_TWO_TEAM, "chart", "valkey"), states)
+    if cache.get("metrics", {}).get("enabled") is not True:
+        problems.append(f"{DAY_TWO_TEAM}: the valkey release runs no exporter")
+    return problems
+
+
+def _monitoring_controls() -> dict[str, Edit]:
+    vcluster = vcluster_stack(DAY_TWO_TEAM)
+
+    def unwatched(values: dict[str, Any]) -> None:
+        values["controlPlane"]["serviceMonitor"]["enabled"] = False
+
+    def database_only(values: dict[str, Any]) -> None:
+        values["objects"] = [o for o in values["objects"] if "cache" not in o["metadata"]["name"]]
+
+    def another_tenant(values: dict[str, Any]) -> None:
+        values["objects"][0]["spec"]["selector"]["matchLabels"]["vcluster.loft.sh/managed-by"] = (
+            "team-b"
+        )
+
+    return {
+        "a vcluster without its ServiceMonitor": _values_edited(
+            _release(vcluster, "chart", "vcluster"), unwatched
+        ),
+        "no PodMonitor for the cache": _values_edited(
+            _release(vcluster, "name", MONITORS_RELEASE), database_only
+        ),
+        "a PodMonitor selecting another tenant's pods": _values_edited(
+            _release(vcluster, "name", MONITORS_RELEASE), another_tenant
+        ),
+        "a cache without its exporter": _values_edited(
+            _release(DAY_TWO_TEAM, "chart", "valkey"), lambda v: v["metrics"].update(enabled=False)
+        ),
+    }
+
+
+# GitOps
+
+
+def _gitops(states: States) -> list[str]:
+    """Argo CD's cluster Secret for the vcluster in Argo CD's namespace (read from the services
+    stack's state), holding the vcluster's own credentials; the team's AppProject and its
+    Application there, for that cluster and the team's repository."""
+    services, vcluster = host_services_stack(DAY_TWO_HOST), vcluster_stack(DAY_TWO_TEAM)
+    find = _kubernetes_object(vcluster, "kubernetes_secret_v1", ARGOCD_CLUSTER_SECRET)
+    secret = find(states)
+    if secret is None:
+        return [f"{vcluster}: no Secret {ARGOCD_CLUSTER_SECRET} in its state"]
+    metadata = secret["metadata"][0]
+    argocd = _release(services, "chart", "argo-cd")(states) or {}
+    problems = []
+    if not metadata.get("namespace") == argocd.get("namespace") == ARGOCD_NAMESPACE:
+        problems.append(
+            f"{vcluster}: {ARGOCD_CLUSTER_SECRET} is in {metadata.get('namespace')!r}, Argo CD "
+            f"in {argocd.get('namespace')!r}, not {ARGOCD_NAMESPACE!r}"
+        )
+    labels = metadata.get("labels") or {}
+    if labels.get("argocd.argoproj.io/secret-type") != "cluster":
+        problems.append(f"{vcluster}: {ARGOCD_CLUSTER_SECRET} is not labelled a cluster Secret")
+    data = secret.get("data") or {}
+    problems += _own_credentials(states, data.get("config"))
+    objects = _held(_release(vcluster, "name", GITOPS_RELEASE)(states))
+    project = _object(objects, "AppProject", DAY_TWO_TEAM)
+    application = _object(objects, "Application", DAY_TWO_TEAM)
+    if not project or not application:
+        return [*problems, f"{vcluster}: {GITOPS_RELEASE} lacks the AppProject or the Application"]
+    spec = application.get("spec", {})
+    destinations = project.get("spec", {}).get("destinations") or []
+    if spec.get("source") != GITOPS_SOURCE or spec.get("project") != DAY_TWO_TEAM:
+        problems.append(f"{vcluster}: the Application delivers {spec.get('source')}")
+    if [d.get("server") for d in destinations] != [data.get("server")] or spec.get(
+        "destination", {}
+    ).get("server") != data.get("server"):
+        problems.append(f"{vcluster}: the project or Application names another cluster")
+    namespaces = {o.get("metadata", {}).get("namespace") for o in (project, application)}
+    if namespaces != {ARGOCD_NAMESPACE}:
+        problems.append(f"{vcluster}: the AppProject and Application are in {namespaces}")
+    return problems
+
+
+def _own_credentials(states: States, config: Any) -> list[str]:
+    """Argo CD's `config`: JSON whose tlsClientConfig holds, base64, the CA, certificate and
+    key of the vcluster's own Secret as the stack read it (verifying the server)."""
+    vcluster = vcluster_stack(DAY_TWO_TEAM)
+    try:
+        tls = json.loads(config)["tlsClientConfig"]
+    except (TypeError, ValueError, KeyError):
+        return [f"{vcluster}: {ARGOCD_CLUSTER_SECRET}'s config is not JSON: {str(config)[:80]}"]
+    read: dict[str, Any] = next(
+        iter(_in_state(states, vcluster, "kubernetes_secret_v1", mode="data")), {}
+    )
+    own = read.get("data") or {}
+    problems = [] if tls.get("insecure") is False else [f"{vcluster}: Argo CD skips TLS checks"]
+    for field_, key in ARGOCD_TLS.items():
+        try:
+            value = base64.b64decode(str(tls.get(field_)), validate=True).decode()
+        except ValueError:
+            value = None
+        if not own.get(key) or value != own[key]:
+            problems.append(f"{vcluster}: {field_} is not the vcluster's own {key}")
+    return problems
+
+
+def _gitops_controls(ws: Workspace) -> dict[str, Edit]:
+    vcluster = vcluster_stack(DAY_TWO_TEAM)
+    secret = _kubernetes_object(vcluster, "kubernetes_secret_v1", ARGOCD_CLUSTER_SECRET)
+    synthesized = _as_synthesized(ws, vcluster, "kubernetes_secret_v1", ARGOCD_CLUSTER_SECRET)
+
+    def as_synthesized(found: dict[str, Any]) -> None:
+        found["metadata"][0]["namespace"] = synthesized.get("metadata", {}).get("namespace")
+        found["data"]["config"] = synthesized.get("data", {}).get("config")
+
+    def swapped(found: dict[str, Any]) -> None:
+        config = json.loads(found["data"]["config"])
+        tls = config["tlsClientConfig"]
+        tls["certData"], tls["keyData"] = tls["keyData"], tls["certData"]
+        found["data"]["config"] = json.dumps(config)
+
+    def another_revision(values: dict[str, Any]) -> None:
+        _object(values["objects"], "Application", DAY_TWO_TEAM)["spec"]["source"][
+            "targetRevision"
+        ] = "HEAD"
+
+    return {
+        "the cluster Secret as the JSON has it (references)": _edited(secret, as_synthesized),
+        "the client certificate and key swapped": _edited(secret, swapped),
+        "a Secret without Argo CD's label": _edited(
+            secret, lambda s: s["metadata"][0]["labels"].pop("argocd.argoproj.io/secret-type")
+        ),
+        "an Application following another revision": _values_edited(
+            _release(vcluster, "name", GITOPS_RELEASE), another_revision
+        ),
+    }
+
+
+# backup keys
+
+
+def _backup_keys(states: States) -> list[str]:
+    """The tenant's keys read from the host's ClusterSecretStore (its name read from the
+    services stack's state) at the tenant's path, and pushed into the vcluster through a
+    SecretStore of its own."""
+    services, vcluster = host_services_stack(DAY_TWO_HOST), vcluster_stack(DAY_TWO_TEAM)
+    stores = _of_kind(_held(_holding(services, "ClusterSecretStore")(states)), "ClusterSecretStore")
+    names = [s.get("metadata", {}).get("name") for s in stores]
+    problems = [] if names == [SECRET_STORE] else [f"{services}: ClusterSecretStores {names}"]
+    objects = _held(_release(vcluster, "name", BACKUP_CREDENTIALS_RELEASE)(states))
+    found = {
+        kind: _of_kind(objects, kind) for kind in ("ExternalSecret", "SecretStore", "PushSecret")
+    }
+    missing = [kind for kind, items in found.items() if len(items) != 1]
+    if missing:
+        return [*problems, f"{vcluster}: {BACKUP_CREDENTIALS_RELEASE} lacks {', '.join(missing)}"]
+    external = found["ExternalSecret"][0].get("spec", {})
+    if external.get("secretStoreRef") != {"kind": "ClusterSecretStore", "name": SECRET_STORE}:
+        problems.append(f"{vcluster}: the ExternalSecret reads {external.get('secretStoreRef')}")
+    if external.get("dataFrom") != [{"extract": {"key": BACKUP_KEYS}}]:
+        problems.append(f"{vcluster}: the ExternalSecret reads {external.get('dataFrom')}")
+    own = found["SecretStore"][0].get("metadata", {}).get("name")
+    pushed = found["PushSecret"][0].get("spec", {}).get("secretStoreRefs")
+    if pushed != [{"kind": "SecretStore", "name": own}]:
+        problems.append(f"{vcluster}: the PushSecret writes through {pushed}, not {own}")
+    return problems
+
+
+def _backup_keys_controls(ws: Workspace) -> dict[str, Edit]:
+    vcluster = vcluster_stack(DAY_TWO_TEAM)
+    release = _release(vcluster, "name", BACKUP_CREDENTIALS_RELEASE)
+    synthesized = _as_synthesized(ws, vcluster, "helm_release", BACKUP_CREDENTIALS_RELEASE)
+
+    def another_tenants(values: dict[str, Any]) -> None:
+        external = _of_kind(values["objects"], "ExternalSecret")[0]
+        external["spec"]["dataFrom"][0]["extract"]["key"] = "backups/team-b"
+
+    return {
+        "the store's name as the JSON has it (a reference)": _edited(
+            release, lambda r: r.update(values=synthesized.get("values"))
+        ),
+        "another tenant's keys": _values_edited(release, another_tenants),
+    }
+
+
+# where every object went
+
+
+def _state_object(type_: str, attributes: Mapping[str, Any]) -> str | None:
+    """`namespace/name` (or `name`) of the Kubernetes object or Helm release, as the
+    stand-ins' journal names it; None for anything else."""
+    if type_ == "helm_release":
+        where = attributes
+    elif type_.startswith("kubernetes_") and attributes.get("metadata"):
+        where = attributes["metadata"][0]
+    else:
+        return None
+    name, namespace = where.get("name"), where.get("namespace")
+    return f"{namespace}/{name}" if namespace else str(name)
+
+
+def _on_their_clusters(changes: list[Change], states: States, server: str) -> list[str]:
+    """Every Kubernetes object and release in each stack's state is held, by the journal, on
+    its cluster alone (the host's API server `server` for the host's stacks, the vcluster's
+    through it for the team stack), and nothing else of the stack is held anywhere."""
+    vcluster = vcluster_api_server(server, *VCLUSTER_SECRET)
+    expected = {host_services_stack(DAY_TWO_HOST): server, vcluster_stack(DAY_TWO_TEAM): server}
+    expected[DAY_TWO_TEAM] = vcluster
+    held: dict[tuple[str, str, str], set[str]] = {}
+    for change in changes:
+        if change.cluster is None or change.object_name is None:
+            continue
+        where = held.setdefault((change.stack, change.type, change.object_name), set())
+        if change.action == "delete":
+            where.discard(change.cluster)
+        else:
+            where.add(change.cluster)
+    problems = []
+    for stack, cluster in expected.items():
+        in_state = {
+            (stack, r["type"], name)
+            for r in states.get(stack, {}).get("resources", [])
+            if r["mode"] == "managed"
+            and (name := _state_object(r["type"], r["instances"][0]["attributes"]))
+        }
+        problems += [
+            f"{stack}: {t} {n} is held by {sorted(held.get((s, t, n), set()))}, not {cluster}"
+            for s, t, n in sorted(in_state)
+            if held.get((s, t, n)) != {cluster}
+        ]
+        problems += [
+            f"{stack}: {t} {n} is held by {sorted(where)}, and not in its state"
+            for (s, t, n), where in sorted(held.items())
+            if s == stack and where and (s, t, n) not in in_state
+        ]
+    return problems
+
+
+def _placement_controls(changes: list[Change], states: States) -> list[str]:
+    """The check fails where the team stack had been given the host's kubeconfig, and where
+    everything had gone to the cluster of the kubeconfig's current context."""
+    on_the_host = [
+        replace(c, cluster=PROD_EU_SERVER) if c.stack == DAY_TWO_TEAM and c.cluster else c
+        for c in changes
+    ]
+    problems = []
+    if not _on_their_clusters(on_the_host, states, PROD_EU_SERVER):
+        problems.append("not caught: the team's objects on the host instead of its vcluster")
+    if not _on_their_clusters(changes, states, STAGING_SERVER):
+        problems.append("not caught: every object on the current context's cluster")
+    return problems
+
+
+def _day_two_checks(ws: Workspace, report: Report, catalog: Catalog) -> None:
+    states: States = {s: ws.state(s) for s in iter_stacks(ws)}
+    areas: list[tuple[str, Callable[[States], list[str]], Mapping[str, Edit]]] = [
+        (
+            "identity: the team's group bound to its role, the vcluster's API server trusting "
+            "the issuer",
+            _identity,
+            _identity_controls(),
+        ),
+        (
+            "exposure: the app's listener and certificate on the Gateway, its route through "
+            "the Gateway read from state, the gateway let in",
+            _exposure,
+            _exposure_controls(ws),
+        ),
+        (
+            "monitoring: the vcluster's ServiceMonitor, PodMonitors for the database and the "
+            "cache, the cache's exporter",
+            _monitoring,
+            _monitoring_controls(),
+        ),
+        (
+            "GitOps: the vcluster registered in Argo CD with its own credentials, its "
+            "AppProject and Application",
+            _gitops,
+            _gitops_controls(ws),
+        ),
+        (
+            "backup keys: ExternalSecret, SecretStore and PushSecret through the host's store",
+            _backup_keys,
+            _backup_keys_controls(ws),
+        ),
+    ]
+    for name, check, controls in areas:
+        report.check(name, check(states))
+        area = name.split(":", 1)[0]
+        report.check(
+            f"{area}: every negative control is caught", _not_caught(check, states, controls)
+        )
+    changes = ws.changes()
+    servers = _api_servers(ws, catalog)
+    placed = {s: h for s, h in catalog.stack_hosts().items() if s in _stacks_on_clusters(ws)}
+    report.check(
+        "every object reached its host's API server, the team's its vcluster's",
+        placement_problems(hosts_holding(changes, servers), placed)
+        + _on_their_clusters(changes, states, servers[DAY_TWO_HOST]),
+    )
+    report.check(
+        "placement: every negative control is caught", _placement_controls(changes, states)
+    )
+
+
+def rehearse_day_two(root: Path, engine: Engine, progress: Progress = quiet) -> Report:
+    """tests/fixtures/day-two.yaml: a team with identity, exposure, monitoring, GitOps and
+    backup keys on an existing host that installs every service they need; deploy, check
+    each in the states, destroy."""
+    report = Report("day two: identity, exposure, monitoring, GitOps and backup keys")
+    ws = Workspace(root, engine)
+    host_kubeconfig = root / "prod-eu-kubeconfig.yaml"
+    host_kubeconfig.write_text(
+        kubeconfig({"staging": STAGING_SERVER, "prod-eu": PROD_EU_SERVER}, current="staging"),
+        "utf-8",
+    )
+    text = day_two_catalog(host_kubeconfig)
+    catalog = parse_catalog(text)
+    ws.use_catalog(text)
+    _first_deploy(ws, report, progress, "deploy a team on day two")
+    _day_two_checks(ws, report, catalog)
+    servers = _api_servers(ws, catalog)
     _destroy(ws, report, progress)
     report.check(
         "destroy leaves nothing on any host",

@@ -8,8 +8,10 @@ machine, what the real provider does there, because the next stack depends on it
 
 - `kind_cluster` writes a kubeconfig to `kubeconfig_path` and reports a loopback endpoint
   on a port of its own (as `kind` publishes each cluster's API server);
-- `data.kubernetes_secret_v1` returns a kubeconfig under `config` (what a vcluster writes),
-  whose server is reached through the host the provider talks to;
+- `data.kubernetes_secret_v1` returns what a vcluster writes into its `vc-<name>` Secret: a
+  kubeconfig under `config`, whose server is reached through the host the provider talks to,
+  and its CA, client certificate and client key as PEM under `certificate-authority`,
+  `client-certificate` and `client-key` (vcluster's pkg/util/kubeconfig; placeholders);
 - `local_file`/`local_sensitive_file` write, read back and delete their file, with its mode;
 - a kubernetes or helm provider refuses a `config_path` that does not exist, or a context
   the file does not have (as the real ones do once they first talk to the cluster), so a
@@ -232,6 +234,20 @@ def _still_there(type_name: str, state: dict[str, Any]) -> bool:
     return True
 
 
+#: The credentials a vcluster writes beside its kubeconfig: Secret key -> PEM block type.
+_CREDENTIALS = {
+    "certificate-authority": "CERTIFICATE",
+    "client-certificate": "CERTIFICATE",
+    "client-key": "EC PRIVATE KEY",
+}
+
+
+def _pem(label: str, what: str) -> str:
+    """A PEM block of `label` whose body is a placeholder naming `what` (not a real key)."""
+    body = base64.b64encode(f"stand-in {what}".encode()).decode()
+    return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
+
+
 def _data_source(
     type_name: str, config: dict[str, Any], block: dict[str, Any], cluster: str | None
 ) -> dict[str, Any]:
@@ -245,7 +261,9 @@ def _data_source(
             if cluster is not None and isinstance(namespace, str)
             else f"https://{name}.stand-in:443"
         )
-        state["data"] = {"config": _kubeconfig(server, name)}
+        state["data"] = {"config": _kubeconfig(server, name)} | {
+            key: _pem(label, f"{namespace}/{name} {key}") for key, label in _CREDENTIALS.items()
+        }
         state["binary_data"] = state.get("binary_data") or {}
     return fill(block, state, deterministic_filler(seed_of(type_name, config)))
 
