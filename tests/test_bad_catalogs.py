@@ -708,6 +708,12 @@ CASES: list[tuple[str, str, str]] = [
         "teams[0].app.expose.host: host 'default' has no gateway to publish it on",
     ),
     (
+        "ingress-namespace-not-a-name",
+        "platform: {host: {type: existing, kubeconfig_path: k, domain: vc.example.com, "
+        "ingress_namespace: Ingress_NGINX}}\n" + KIND_TEAM,
+        "platform.host.ingress_namespace: must be a Kubernetes name such as 'platform'",
+    ),
+    (
         "team-named-like-a-services-stack",
         "teams: [{name: host-services-a}]",
         "'host-services-a' starts with 'host-services-', which names the stack of each host's",

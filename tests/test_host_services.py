@@ -861,3 +861,16 @@ def test_without_credentials_from_the_secret_stays_the_operators(
         for r in resources(synthesize(catalog, tmp_path)["vcluster-a1"], "helm_release").values()
     ]
     assert names == ["a1"]
+
+
+def test_review_says_where_backup_keys_come_from(
+    catalog_from: Parse, stacks: Synthesized, tmp_path: Path
+) -> None:
+    text = CATALOG_FILE.read_text(encoding="utf-8").replace(
+        "    credentials_from: backups/", "    credentials_from: vault-backups/"
+    )
+    assert text != CATALOG_FILE.read_text(encoding="utf-8")
+    report = render(compare(stacks, synthesize(catalog_from(text), tmp_path), base_label="main"))
+    assert "- `team-a`: its backup keys come from the host's store at `vault-backups/team-a`." in (
+        report
+    )

@@ -215,8 +215,30 @@ def _recovery_of(values: dict[str, Any]) -> str | None:
     return f"`{recovery.get('destinationPath')}`" + (f" up to {until}" if until else " (latest)")
 
 
+def _keys_from(stack: dict[str, Any]) -> str | None:
+    """Where a tenant's backup keys are read from in its host's store, if the platform
+    delivers them (the ExternalSecret of its vcluster stack)."""
+    for release in stack.get("resource", {}).get("helm_release", {}).values():
+        if str(release.get("name", "")).endswith("-backup-credentials"):
+            for item in yaml.safe_load(release["values"][0]).get("objects", []):
+                if item.get("kind") == "ExternalSecret":
+                    return str(item["spec"]["dataFrom"][0]["extract"]["key"])
+    return None
+
+
 def _backup_change(name: str, base: dict[str, Any], head: dict[str, Any]) -> Iterable[str]:
-    """What is backed up, where and how often, and what a new database starts from."""
+    """What is backed up, where and how often, what a new database starts from, and where
+    its keys come from."""
+    if name.startswith(VCLUSTER_STACK_PREFIX):
+        tenant = name.removeprefix(VCLUSTER_STACK_PREFIX)
+        before_keys, after_keys = _keys_from(base), _keys_from(head)
+        if after_keys != before_keys and after_keys is not None:
+            yield f"`{tenant}`: its backup keys come from the host's store at `{after_keys}`."
+        elif after_keys != before_keys:
+            yield (
+                f"`{tenant}`: its backup keys are no longer delivered from `{before_keys}`; the "
+                "Secret in its vcluster stays as last pushed."
+            )
     before_values, after_values = _database_values(base), _database_values(head)
     if after_values is None and before_values is None:
         return
