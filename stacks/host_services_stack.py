@@ -50,8 +50,10 @@ class HostServicesStack(TerraformStack):
             self.services[service] = HostService(
                 self, service.capitalize(), plan, labels=facts.labels, after=after
             )
+        certificates = self.services.get("certificates")
         for kind, installed in self.services.items():
-            # The gateway's objects include each exposed app's Certificate: cert-manager's kind.
-            certificates = self.services.get("certificates")
-            needs = certificates is not None and kind == "gateway" and bool(facts.exposed)
-            installed.install_objects(after=[certificates] if needs and certificates else [])
+            # An exposed app's Certificate is among the gateway's objects: cert-manager's kind.
+            waits_for = (
+                [certificates] if kind == "gateway" and facts.exposed and certificates else []
+            )
+            installed.install_objects(after=waits_for)
