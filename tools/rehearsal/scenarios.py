@@ -306,6 +306,20 @@ def _destroy(ws: Workspace, report: Report, progress: Progress) -> None:
     )
 
 
+def _destroy_everywhere(
+    ws: Workspace, report: Report, progress: Progress, servers: dict[str, str]
+) -> None:
+    """Destroy every stack, then check that no cluster still holds anything of them."""
+    _destroy(ws, report, progress)
+    report.check(
+        "destroy leaves nothing on any host",
+        [
+            f"{stack}: still held by {', '.join(sorted(hosts))}"
+            for stack, hosts in sorted(hosts_holding(ws.changes(), servers).items())
+        ],
+    )
+
+
 def rehearse_kind_host(
     root: Path, engine: Engine, catalog: str, progress: Progress = quiet
 ) -> Report:
@@ -513,14 +527,7 @@ def rehearse_fleet(root: Path, engine: Engine, progress: Progress = quiet) -> Re
     )
     catalog = _add_a_tenant(ws, report, progress, catalog, servers)
     _move_a_tenant(ws, report, progress, catalog, servers)
-    _destroy(ws, report, progress)
-    report.check(
-        "destroy leaves nothing on any host",
-        [
-            f"{stack}: still held by {', '.join(sorted(hosts))}"
-            for stack, hosts in sorted(hosts_holding(ws.changes(), servers).items())
-        ],
-    )
+    _destroy_everywhere(ws, report, progress, servers)
     return report
 
 
@@ -1255,14 +1262,7 @@ def rehearse_host_services(root: Path, engine: Engine, progress: Progress = quie
         placement_problems(hosts_holding(ws.changes(), servers), placed),
     )
     _a_provided_object_missing(ws, report, progress, catalog, PROD_US_SERVER)
-    _destroy(ws, report, progress)
-    report.check(
-        "destroy leaves nothing on any host",
-        [
-            f"{stack}: still held by {', '.join(sorted(hosts))}"
-            for stack, hosts in sorted(hosts_holding(ws.changes(), servers).items())
-        ],
-    )
+    _destroy_everywhere(ws, report, progress, servers)
     return report
 
 
@@ -1926,12 +1926,5 @@ def rehearse_day_two(root: Path, engine: Engine, progress: Progress = quiet) -> 
     _first_deploy(ws, report, progress, "deploy a team on day two")
     _day_two_checks(ws, report, catalog)
     servers = _api_servers(ws, catalog)
-    _destroy(ws, report, progress)
-    report.check(
-        "destroy leaves nothing on any host",
-        [
-            f"{stack}: still held by {', '.join(sorted(hosts))}"
-            for stack, hosts in sorted(hosts_holding(ws.changes(), servers).items())
-        ],
-    )
+    _destroy_everywhere(ws, report, progress, servers)
     return report
