@@ -18,7 +18,7 @@ from constructs_lib.host_services.gateway import proxy_pods
 from constructs_lib.paths import PROJECT_ROOT
 from tests.conftest import Parse, Synthesized, resources, synthesize, values_of
 from tests.test_isolation import TeamPods
-from tools.netpol.evaluator import Pod
+from tools.netpol.evaluator import External, Pod, parse_policy
 from tools.netpol.host_view import cluster, host_namespace, host_policies
 from tools.portal import portal_entities
 from tools.review import compare, render
@@ -279,3 +279,62 @@ def test_an_own_controller_needs_certificates_and_ingress_exposure(
     old, new = edit
     with pytest.raises(CatalogError, match=message):
         catalog_from(OWN_INGRESS.replace(old, new))
+
+
+# --- the gateway's proxies: where they may connect -----------------------------------------
+
+
+def proxies_world(stacks: Synthesized) -> Any:
+    egress = gateway_objects(stacks)["NetworkPolicy/platform-proxies-egress"]
+    policy = parse_policy(
+        egress["metadata"]["name"], egress["metadata"]["namespace"], egress["spec"]
+    )
+    namespaces = [host_namespace("team-a"), "envoy-gateway-system", "kube-system", "monitoring"]
+    world = cluster((*host_policies(stacks, ("team-a",)), policy), namespaces)
+    # Tenants' host namespaces carry their team's label, as the vcluster stack writes them.
+    labels = dict(world.namespace_labels)
+    labels[host_namespace("team-a")] = {**labels[host_namespace("team-a")], "team": "team-a"}
+    return type(world)(namespace_labels=labels, policies=world.policies)
+
+
+def test_the_proxies_reach_tenants_xds_acme_and_dns(stacks: Synthesized) -> None:
+    world = proxies_world(stacks)
+    a = TeamPods("team-a", 1)
+    proxy = Pod("envoy", "envoy-gateway-system", proxy_pods(), "10.244.9.60")
+    controller = Pod("eg", "envoy-gateway-system", {"control-plane": "envoy-gateway"}, "10.0.0.2")
+    solver = Pod(
+        "solver", "envoy-gateway-system", {"acme.cert-manager.io/http01-solver": "true"}, "10.0.0.3"
+    )
+    dns = Pod("coredns", "kube-system", {"k8s-app": "kube-dns"}, "10.0.0.4")
+    assert world.allows(proxy, a.app, 8080, "TCP")
+    assert world.allows(proxy, a.control_plane, 8443, "TCP")
+    assert world.allows(proxy, controller, 18000, "TCP")
+    assert world.allows(proxy, solver, 8089, "TCP")
+    assert world.allows(proxy, dns, 53, "UDP")
+
+
+def test_a_selectorless_service_cannot_send_the_proxies_anywhere_else(
+    stacks: Synthesized,
+) -> None:
+    world = proxies_world(stacks)
+    proxy = Pod("envoy", "envoy-gateway-system", proxy_pods(), "10.244.9.60")
+    prometheus = Pod(
+        "prometheus", "monitoring", {"app.kubernetes.io/name": "prometheus"}, "10.0.1.2"
+    )
+    for target, port in (
+        (External("metadata", "169.254.169.254"), 80),
+        (External("node", "172.18.0.2"), 10250),
+        (External("host-api", "172.18.0.2"), 6443),
+        (External("internet", "8.8.8.8"), 443),
+        (prometheus, 9090),
+    ):
+        assert not world.allows(proxy, target, port, "TCP"), target
+    # Negative control: without the policy, nothing would have held the proxies back.
+    unguarded = type(world)(
+        namespace_labels=world.namespace_labels,
+        policies=tuple(p for p in world.policies if p.name != "platform-proxies-egress"),
+    )
+    assert unguarded.allows(proxy, External("metadata", "169.254.169.254"), 80, "TCP")
+    # The controller's other ports stay closed to them too.
+    controller = Pod("eg", "envoy-gateway-system", {"control-plane": "envoy-gateway"}, "10.0.0.2")
+    assert not world.allows(proxy, controller, 9443, "TCP")

@@ -18,6 +18,7 @@ from constructs_lib.host_services.settings import (
     PLATFORM_GATEWAY,
     GatewayService,
 )
+from constructs_lib.vcluster_network import HOST_DNS_LABELS, HOST_DNS_PORT
 
 GATEWAY_GROUP: Final = "gateway.networking.k8s.io"
 GATEWAY_API: Final = f"{GATEWAY_GROUP}/v1"
@@ -43,6 +44,72 @@ def proxy_pods(name: str = PLATFORM_GATEWAY, namespace: str = GATEWAY_NAMESPACE)
     return _PROXY_LABELS | {
         "gateway.envoyproxy.io/owning-gateway-name": name,
         "gateway.envoyproxy.io/owning-gateway-namespace": namespace,
+    }
+
+
+#: The Envoy Gateway controller's pods and its xDS port, which the proxies take their
+#: configuration from (chart v1.9.0 envoy-gateway-deployment.yaml; bootstrap.go:43).
+CONTROLLER_PODS: Final = {"control-plane": "envoy-gateway"}
+XDS_PORT: Final = 18000
+#: cert-manager's ACME HTTP-01 solver pods (v1.21.1 pkg/issuer/acme/http/pod.go:46, http.go:49),
+#: which the gateway forwards challenges to, in the namespace of the app Certificates.
+ACME_SOLVER_PODS: Final = {"acme.cert-manager.io/http01-solver": "true"}
+ACME_SOLVER_PORT: Final = 8089
+#: What the proxies forward to in tenants' host namespaces: API servers and apps.
+TENANT_PORTS: Final = (8443, 8080)
+
+
+def proxy_egress_policy() -> dict[str, Any]:
+    """Where the platform Gateway's proxies may connect: tenants' API servers and apps, the
+    controller's xDS, ACME solvers and DNS — nothing else. A tenant that points its app's
+    Service at endpoints of its choosing (a Service without selector) gets no farther than
+    other tenants' published ports: not the nodes, the cloud's metadata service, the host's
+    platform namespaces or the internet."""
+    tcp = [{"protocol": "TCP", "port": port} for port in TENANT_PORTS]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "platform-proxies-egress", "namespace": GATEWAY_NAMESPACE},
+        "spec": {
+            "podSelector": {"matchLabels": proxy_pods()},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": {
+                                "matchExpressions": [
+                                    {"key": TENANT_NAMESPACE_KEY, "operator": "Exists"}
+                                ]
+                            }
+                        }
+                    ],
+                    "ports": tcp,
+                },
+                {
+                    "to": [{"podSelector": {"matchLabels": CONTROLLER_PODS}}],
+                    "ports": [{"protocol": "TCP", "port": XDS_PORT}],
+                },
+                {
+                    "to": [{"podSelector": {"matchLabels": ACME_SOLVER_PODS}}],
+                    "ports": [{"protocol": "TCP", "port": ACME_SOLVER_PORT}],
+                },
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                            },
+                            "podSelector": {"matchLabels": HOST_DNS_LABELS},
+                        }
+                    ],
+                    "ports": [
+                        {"protocol": "UDP", "port": HOST_DNS_PORT},
+                        {"protocol": "TCP", "port": HOST_DNS_PORT},
+                    ],
+                },
+            ],
+        },
     }
 
 
@@ -113,6 +180,7 @@ def gateway_objects(domain: str, apps: tuple[ExposedApp, ...] = ()) -> tuple[dic
                 ],
             },
         },
+        proxy_egress_policy(),
     )
 
 
