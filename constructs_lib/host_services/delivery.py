@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any, Final
 
 from constructs_lib import versions
-from constructs_lib.host_services.plan import Chart, Reference, ServicePlan
+from constructs_lib.host_services.plan import (
+    Chart,
+    ServicePlan,
+    crd_reference,
+    namespace_reference,
+)
 from constructs_lib.host_services.settings import DeliveryService
 
 RELEASE: Final = "argo-cd"
@@ -40,12 +45,8 @@ def plan(settings: DeliveryService) -> ServicePlan:
             release=RELEASE,
             chart=None,
             references=(
-                Reference(
-                    api_version="apiextensions.k8s.io/v1",
-                    kind="CustomResourceDefinition",
-                    name="applications.argoproj.io",
-                ),
-                Reference(api_version="v1", kind="Namespace", name=settings.namespace),
+                crd_reference("applications.argoproj.io"),
+                namespace_reference(settings.namespace),
             ),
             outputs=outputs,
         )

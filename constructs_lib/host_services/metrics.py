@@ -6,7 +6,12 @@ from __future__ import annotations
 from typing import Any, Final
 
 from constructs_lib import versions
-from constructs_lib.host_services.plan import Chart, Reference, ServicePlan
+from constructs_lib.host_services.plan import (
+    Chart,
+    ServicePlan,
+    crd_reference,
+    namespace_reference,
+)
 from constructs_lib.host_services.settings import MetricsService
 
 RELEASE: Final = "kube-prometheus-stack"
@@ -60,17 +65,9 @@ def plan(settings: MetricsService) -> ServicePlan:
             release=RELEASE,
             chart=None,
             references=(
-                Reference(
-                    api_version="apiextensions.k8s.io/v1",
-                    kind="CustomResourceDefinition",
-                    name=SERVICE_MONITOR_CRD,
-                ),
-                Reference(
-                    api_version="apiextensions.k8s.io/v1",
-                    kind="CustomResourceDefinition",
-                    name=POD_MONITOR_CRD,
-                ),
-                Reference(api_version="v1", kind="Namespace", name=settings.namespace),
+                crd_reference(SERVICE_MONITOR_CRD),
+                crd_reference(POD_MONITOR_CRD),
+                namespace_reference(settings.namespace),
             ),
             outputs=outputs,
         )

@@ -46,6 +46,17 @@ class Reference:
         return f"{self.kind}-{self.name}"
 
 
+def crd_reference(name: str) -> Reference:
+    """A provided service's CustomResourceDefinition, by its full name."""
+    return Reference(
+        api_version="apiextensions.k8s.io/v1", kind="CustomResourceDefinition", name=name
+    )
+
+
+def namespace_reference(name: str) -> Reference:
+    return Reference(api_version="v1", kind="Namespace", name=name)
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ServicePlan:
     """One service on one host, installed (`chart` set) or provided (`chart` None)."""

@@ -59,6 +59,19 @@ class _Service(StrictModel):
         "objects exist when planning.",
     )
 
+    def _one_source(
+        self, names: tuple[str, ...], *, provided: str, name_with: str, needed: str
+    ) -> None:
+        """Installed: exactly one of `names`; provided: none of them (the host has its own)."""
+        given = [name for name in names if getattr(self, name) is not None]
+        if self.provided and given:
+            raise ValueError(
+                f"{given[0]}: a provided {provided}; name it with {name_with}: and remove "
+                + ", ".join(given)
+            )
+        if not self.provided and len(given) != 1:
+            raise ValueError(f"{needed} (got {', '.join(given) if given else 'none'})")
+
 
 # --- gateway ------------------------------------------------------------------------------
 
@@ -134,18 +147,14 @@ class CertificatesService(_Service):
     issuer: ObjectName = Field(PLATFORM_ISSUER, description="The ClusterIssuer's name.")
 
     @model_validator(mode="after")
-    def _one_source(self) -> Self:
-        given = [name for name in ("acme", "ca") if getattr(self, name) is not None]
-        if self.provided and given:
-            raise ValueError(
-                f"{given[0]}: a provided cert-manager brings its own issuer; name it with "
-                "issuer: and remove " + ", ".join(given)
-            )
-        if not self.provided and len(given) != 1:
-            raise ValueError(
-                "name where certificates come from, exactly one of acme: {email: ...} or "
-                f"ca: {{secret: ...}} (got {', '.join(given) if given else 'none'})"
-            )
+    def _one_issuer(self) -> Self:
+        self._one_source(
+            ("acme", "ca"),
+            provided="cert-manager brings its own issuer",
+            name_with="issuer",
+            needed="name where certificates come from, exactly one of acme: {email: ...} or "
+            "ca: {secret: ...}",
+        )
         return self
 
 
@@ -269,17 +278,12 @@ class SecretsService(_Service):
 
     @model_validator(mode="after")
     def _one_store(self) -> Self:
-        given = [name for name in SECRET_STORE_KINDS if getattr(self, name) is not None]
-        if self.provided and given:
-            raise ValueError(
-                f"{given[0]}: a provided External Secrets Operator brings its own store; "
-                "name it with store: and remove " + ", ".join(given)
-            )
-        if not self.provided and len(given) != 1:
-            raise ValueError(
-                "name where secrets come from, exactly one of vault:, aws:, gcp: or azure: "
-                f"(got {', '.join(given) if given else 'none'})"
-            )
+        self._one_source(
+            SECRET_STORE_KINDS,
+            provided="External Secrets Operator brings its own store",
+            name_with="store",
+            needed="name where secrets come from, exactly one of vault:, aws:, gcp: or azure:",
+        )
         return self
 
 
